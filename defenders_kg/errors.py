@@ -1,0 +1,33 @@
+"""The one error hierarchy of the package; the CLI maps each class to a documented exit code."""
+
+
+class DefendersKGError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class DataLoadError(DefendersKGError):
+    """An input file is missing, unreadable or not valid RDF."""
+
+
+class QueryNotFoundError(DefendersKGError):
+    """No canned query has the requested name."""
+
+
+class QueryDefinitionError(DefendersKGError):
+    """A canned query file has a missing or malformed header."""
+
+
+class QueryParameterError(DefendersKGError):
+    """A query parameter is unknown, missing or of the wrong type."""
+
+
+class QuerySyntaxError(DefendersKGError):
+    """A SPARQL query is malformed, or uses a feature that is refused (SERVICE, updates)."""
+
+
+class InconsistencyError(DefendersKGError):
+    """OWL-RL inference found the knowledge graph inconsistent."""
+
+
+class ExportError(DefendersKGError):
+    """An output file cannot be written, or a format is unknown."""

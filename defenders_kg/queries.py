@@ -1,0 +1,239 @@
+"""Stage 3a: the canned query catalogue (``queries/*.rq``) and typed parameter binding.
+
+Each file starts with a grlc-style ``#+`` YAML header, so the file stays valid SPARQL::
+
+    #+ summary: One line saying what the query answers.
+    #+ description: A paragraph for the catalogue.
+    #+ tags: [cast, reprise]
+    #+ params:
+    #+   actor: {type: string, required: false, description: An actor's name.}
+    #+ inference: true
+    #+ example: defenders-kg query cast --param actor="Charlie Cox"
+
+Parameters are bound as RDF terms in a trailing ``VALUES`` block built from typed terms, never by
+pasting text into the query, so any value is data. A parameter left out matches everything.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal, cast
+
+import pyoxigraph as ox
+import yaml
+
+from . import paths
+from .errors import QueryDefinitionError, QueryNotFoundError, QueryParameterError
+from .vocab import PREFIXES
+
+ParamType = Literal["string", "iri", "integer", "date"]
+_PARAM_TYPES = ("string", "iri", "integer", "date")
+_HEADER_KEYS = {"summary", "description", "tags", "params", "inference", "example"}
+_REQUIRED_KEYS = _HEADER_KEYS - {"params"}
+_PARAM_KEYS = {"type", "required", "description"}
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_FORM = re.compile(r"^\s*(?:PREFIX\s+\S*\s*<[^>]*>\s*|BASE\s*<[^>]*>\s*)*(\w+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A typed query parameter declared in a query header."""
+
+    name: str
+    type: ParamType
+    required: bool
+    description: str
+
+    def to_term(self, value: object) -> ox.NamedNode | ox.Literal:
+        """Convert a value (a string from the command line, or a Python value) to an RDF term.
+
+        >>> Parameter("who", "string", False, "").to_term('x" } UNION { ?s ?p ?o')
+        <Literal value=x" } UNION { ?s ?p ?o datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
+        >>> Parameter("who", "iri", False, "").to_term("dkgr:charlie-cox")
+        <NamedNode value=https://w3id.org/defenders-kg/resource/charlie-cox>
+        """
+        try:
+            if self.type == "string":
+                return ox.Literal(str(value))
+            if self.type == "integer":
+                if isinstance(value, bool):
+                    raise ValueError("a boolean is not an integer")
+                number = value if isinstance(value, int) else int(str(value).strip())
+                return ox.Literal(str(number), datatype=ox.NamedNode(_XSD + "integer"))
+            if self.type == "date":
+                day = value if isinstance(value, datetime.date) else None
+                day = day or datetime.date.fromisoformat(str(value).strip())
+                return ox.Literal(day.isoformat(), datatype=ox.NamedNode(_XSD + "date"))
+            return ox.NamedNode(expand_iri(str(value)))
+        except ValueError as err:
+            raise QueryParameterError(
+                f"parameter {self.name!r} expects {self._expected()}, got {value!r} ({err})"
+            ) from None
+
+    def _expected(self) -> str:
+        return {
+            "string": "a string",
+            "integer": "an integer",
+            "date": "a date (YYYY-MM-DD)",
+            "iri": "an absolute IRI or a prefixed name such as dkgr:charlie-cox",
+        }[self.type]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A canned query: its header fields and its SPARQL text."""
+
+    name: str
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    params: tuple[Parameter, ...]
+    inference: bool
+    example: str
+    text: str
+    path: Path
+
+    @property
+    def form(self) -> str:
+        """The query form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
+        return query_form(self.text)
+
+    def bind(self, values: Mapping[str, object] | None = None) -> str:
+        """The query text with ``values`` bound in a trailing VALUES block of typed terms.
+
+        >>> q = get_query("cast")
+        >>> q.bind({"actor": 'Cox" } #'}).splitlines()[-1]
+        'VALUES (?actor) { ("Cox\\\\" } #") }'
+        """
+        values = dict(values or {})
+        declared = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(declared))
+        if unknown:
+            names = ", ".join(declared) or "none"
+            raise QueryParameterError(
+                f"query {self.name!r} has no parameter {unknown[0]!r} (its parameters: {names})"
+            )
+        missing = [p.name for p in self.params if p.required and p.name not in values]
+        if missing:
+            raise QueryParameterError(f"query {self.name!r} needs parameter {missing[0]!r}")
+        if not values:
+            return self.text
+        names = sorted(values)
+        terms = [str(declared[name].to_term(values[name])) for name in names]
+        variables = " ".join(f"?{name}" for name in names)
+        return f"{self.text.rstrip()}\nVALUES ({variables}) {{ ({' '.join(terms)}) }}\n"
+
+
+def query_form(text: str) -> str:
+    """The form keyword of a SPARQL query, after comments and the prologue."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    match = _FORM.match(body)
+    return match.group(1).upper() if match else ""
+
+
+def expand_iri(value: str) -> str:
+    """Expand a known prefixed name (``dkgr:x``) to an IRI; check that the result is an IRI."""
+    value = value.strip()
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        value = PREFIXES[prefix] + local
+    return ox.NamedNode(value).value
+
+
+def parse_query_file(path: Path) -> Query:
+    """Read a ``.rq`` file and check its header strictly."""
+    text = path.read_text(encoding="utf-8")
+    header_lines = []
+    for line in text.splitlines():
+        if not line.startswith("#+"):
+            break
+        header_lines.append(line[2:].removeprefix(" "))
+    where = f"{path.name}: "
+    if not header_lines:
+        raise QueryDefinitionError(where + "no '#+' header")
+    try:
+        header = yaml.safe_load("\n".join(header_lines))
+    except yaml.YAMLError as err:
+        raise QueryDefinitionError(where + f"header is not valid YAML: {err}") from None
+    if not isinstance(header, dict):
+        raise QueryDefinitionError(where + "header is not a YAML mapping")
+    if unknown := sorted(set(header) - _HEADER_KEYS):
+        raise QueryDefinitionError(where + f"unknown header key {unknown[0]!r}")
+    if missing := sorted(_REQUIRED_KEYS - set(header)):
+        raise QueryDefinitionError(where + f"header lacks {missing[0]!r}")
+    if not isinstance(header["inference"], bool):
+        raise QueryDefinitionError(where + "'inference' must be true or false")
+    tags = header["tags"]
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise QueryDefinitionError(where + "'tags' must be a list of strings")
+    params = tuple(_parse_params(header.get("params") or {}, where))
+    for param in params:
+        if not re.search(rf"\?{re.escape(param.name)}\b", text):
+            raise QueryDefinitionError(where + f"declares parameter {param.name!r} it does not use")
+    return Query(
+        name=path.stem,
+        summary=str(header["summary"]).strip(),
+        description=str(header["description"]).strip(),
+        tags=tuple(tags),
+        params=params,
+        inference=header["inference"],
+        example=str(header["example"]).strip(),
+        text=text,
+        path=path,
+    )
+
+
+def _parse_params(raw: object, where: str) -> list[Parameter]:
+    if not isinstance(raw, dict):
+        raise QueryDefinitionError(where + "'params' must be a mapping")
+    params = []
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or set(spec) - _PARAM_KEYS:
+            raise QueryDefinitionError(where + f"parameter {name!r} must be a mapping of {_PARAM_KEYS}")
+        kind = spec.get("type")
+        if kind not in _PARAM_TYPES:
+            raise QueryDefinitionError(where + f"parameter {name!r} has unknown type {kind!r}")
+        params.append(
+            Parameter(
+                name=str(name),
+                type=cast(ParamType, kind),
+                required=bool(spec.get("required", False)),
+                description=str(spec.get("description", "")),
+            )
+        )
+    return params
+
+
+@cache
+def _catalogue(folder: Path) -> dict[str, Query]:
+    return {path.stem: parse_query_file(path) for path in sorted(folder.glob("*.rq"))}
+
+
+def list_queries() -> list[Query]:
+    """The canned queries, sorted by name.
+
+    >>> "actors-reprising-roles" in [q.name for q in list_queries()]
+    True
+    """
+    return list(_catalogue(paths.queries_dir()).values())
+
+
+def list_checks() -> list[Query]:
+    """The quality checks (``queries/checks/*-violation.rq``): each must return no rows."""
+    return list(_catalogue(paths.checks_dir()).values())
+
+
+def get_query(name: str) -> Query:
+    """The canned query called ``name``; the error suggests the closest names."""
+    catalogue = _catalogue(paths.queries_dir())
+    if name in catalogue:
+        return catalogue[name]
+    close = difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; 'defenders-kg queries' lists them"
+    raise QueryNotFoundError(f"no canned query named {name!r}{hint}")
