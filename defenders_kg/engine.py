@@ -11,11 +11,13 @@ import re
 import pyoxigraph as ox
 
 from .errors import QuerySyntaxError
+from .queries import query_form
 from .results import QueryResult
 
 # A cheap pre-filter: only queries that mention the keyword are parsed again to look for it.
 _SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
+_UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
 
 def run(store: ox.Store, text: str) -> QueryResult:
@@ -24,6 +26,9 @@ def run(store: ox.Store, text: str) -> QueryResult:
     SERVICE (federation) is refused before evaluation: the engine never reaches out to the
     network on a query's behalf. Updates are not queries and fail to parse.
     """
+    form = query_form(text)
+    if form in _UPDATE_FORMS:
+        raise QuerySyntaxError(f"SPARQL updates ({form}) are refused: the knowledge graph is read-only")
     if _SERVICE_WORD.search(text) and _uses_service(text):
         raise QuerySyntaxError("SERVICE (federated query) is refused: queries never reach out")
     try:
@@ -42,7 +47,7 @@ def _describe(err: SyntaxError, text: str) -> str:
     if not match:
         return message
     line, column = int(match.group(1)), int(match.group(2))
-    reason = _POSITION.sub("", message).strip(" :")
+    reason = _POSITION.sub("", message).strip(" :").splitlines()[0][:160]
     lines = text.splitlines()
     context = f"\n  {lines[line - 1]}\n  {' ' * (column - 1)}^" if 0 < line <= len(lines) else ""
     return f"line {line}, column {column}: {reason}{context}"

@@ -29,5 +29,9 @@ class InconsistencyError(DefendersKGError):
     """OWL-RL inference found the knowledge graph inconsistent."""
 
 
+class FormatError(DefendersKGError):
+    """An output format is unknown, or does not fit the kind of result."""
+
+
 class ExportError(DefendersKGError):
-    """An output file cannot be written, or a format is unknown."""
+    """An output file cannot be written."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
-from .errors import ExportError
+from .errors import FormatError
 from .vocab import GENID, PREFIXES
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def serialize_quads(quads: Iterable[Quad], format: str) -> bytes:
     from rdflib import BNode, Dataset, Graph, URIRef
 
     if format not in EXPORT_FORMATS:
-        raise ExportError(f"unknown export format {format!r} (use one of {', '.join(EXPORT_FORMATS)})")
+        raise FormatError(f"unknown export format {format!r} (use one of {', '.join(EXPORT_FORMATS)})")
 
     def unskolemize(term: Node) -> Node:
         if isinstance(term, URIRef) and str(term).startswith(GENID):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import InconsistencyError
+from .vocab import GENID
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -25,7 +26,9 @@ def is_junk(triple: tuple[object, object, object]) -> bool:
 
     The rule, exactly: a triple is junk when (1) its subject is a literal (generalized RDF, which
     no RDF parser accepts back), or (2) it is ``x owl:sameAs x``, or (3) its subject is an IRI in
-    the RDF, RDFS, OWL or XSD namespace (axiomatic triples about the vocabulary itself).
+    the RDF, RDFS, OWL or XSD namespace (axiomatic triples about the vocabulary itself), or (4) its
+    predicate is a skolemized blank node, such as an anonymous inverse property in a chain (owlrl
+    itself drops triples whose predicate is a blank node).
     """
     from rdflib import OWL, Literal, URIRef
 
@@ -33,6 +36,8 @@ def is_junk(triple: tuple[object, object, object]) -> bool:
     if isinstance(s, Literal):
         return True
     if p == OWL.sameAs and s == o:
+        return True
+    if str(p).startswith(GENID):
         return True
     return isinstance(s, URIRef) and str(s).startswith(VOCABULARY_NAMESPACES)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import cache, engine, load
+from ._version import __version__
 from .errors import ExportError, QueryParameterError
 from .files import write_atomic
 from .queries import get_query
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 #: The modules whose code decides what a cache entry contains; editing them invalidates it.
 _CACHE_RELEVANT_CODE = ("load.py", "inference.py")
 REASONER = "owlrl"
-
-
-def package_version() -> str:
-    try:
-        return metadata.version("defenders-kg")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def progress(message: str) -> None:
@@ -91,7 +84,7 @@ class KnowledgeGraph:
         if self._key is None:
             here = Path(__file__).parent
             code = [(here / name).read_text(encoding="utf-8") for name in _CACHE_RELEVANT_CODE]
-            self._key = load.fingerprint(self.sources, package_version(), REASONER, *code)[:32]
+            self._key = load.fingerprint(self.sources, __version__, REASONER, *code)[:32]
         return self._key
 
     def asserted(self) -> Dataset:

@@ -8,11 +8,11 @@ import io
 import json
 from dataclasses import dataclass, field
 from typing import Literal
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 import pyoxigraph as ox
 
-from .errors import ExportError
+from .errors import FormatError
 from .vocab import PREFIXES
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -67,7 +67,7 @@ class QueryResult:
         if self.kind == "graph":
             syntax = "turtle" if format == "table" else format
             if syntax not in GRAPH_FORMATS:
-                raise ExportError(f"graph results can be {', '.join(GRAPH_FORMATS)}, not {format!r}")
+                raise FormatError(f"graph results can be {', '.join(GRAPH_FORMATS)}, not {format!r}")
             data = ox.serialize(self.triples, format=GRAPH_FORMATS[syntax], prefixes=PREFIXES)
             return data.decode("utf-8")
         writer = {
@@ -78,7 +78,7 @@ class QueryResult:
             "xml": self._xml,
         }.get(format)
         if writer is None:
-            raise ExportError(f"results can be {', '.join(RESULT_FORMATS)}, not {format!r}")
+            raise FormatError(f"results can be {', '.join(RESULT_FORMATS)}, not {format!r}")
         return writer()
 
     def _table(self) -> str:
@@ -121,7 +121,7 @@ class QueryResult:
 
     def _xml(self) -> str:
         out = ['<?xml version="1.0"?>', f'<sparql xmlns="{_SPARQL_RESULTS_NS}">', "  <head>"]
-        out += [f"    <variable name={quoteattr(name)}/>" for name in self.variables]
+        out += [f"    <variable name={_attr(name)}/>" for name in self.variables]
         out.append("  </head>")
         if self.kind == "ask":
             out.append(f"  <boolean>{'true' if self.boolean else 'false'}</boolean>")
@@ -131,7 +131,7 @@ class QueryResult:
                 out.append("    <result>")
                 for name, term in zip(self.variables, row, strict=True):
                     if term is not None:
-                        out.append(f"      <binding name={quoteattr(name)}>{_xml_term(term)}</binding>")
+                        out.append(f"      <binding name={_attr(name)}>{_xml_term(term)}</binding>")
                 out.append("    </result>")
             out.append("  </results>")
         out.append("</sparql>")
@@ -139,7 +139,7 @@ class QueryResult:
 
     def _require_select(self, format: str) -> None:
         if self.kind != "select":
-            raise ExportError(f"{format} is defined for SELECT results only; use json or xml")
+            raise FormatError(f"{format} is defined for SELECT results only; use json or xml")
 
 
 def _display(term: Term | None) -> str:
@@ -202,8 +202,12 @@ def _xml_term(term: Term) -> str:
         return f"<bnode>{escape(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={_attr(term.language)}>{escape(term.value)}</literal>"
         if term.datatype.value in (_XSD_STRING, _RDF_LANG_STRING):
             return f"<literal>{escape(term.value)}</literal>"
-        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal datatype={_attr(term.datatype.value)}>{escape(term.value)}</literal>"
     return f"<literal>{escape(str(term))}</literal>"
+
+
+def _attr(value: str) -> str:
+    return f'"{escape(value)}"'
