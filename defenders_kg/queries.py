@@ -6,12 +6,15 @@ Each file starts with a grlc-style ``#+`` YAML header, so the file stays valid S
     #+ description: A paragraph for the catalogue.
     #+ tags: [cast, reprise]
     #+ params:
-    #+   actor: {type: string, required: false, description: An actor's name.}
+    #+   actorName: {type: string, required: false, description: An actor's name.}
     #+ inference: true
-    #+ example: defenders-kg query cast --param actor="Charlie Cox"
+    #+ example: defenders-kg query cast --param actorName="Charlie Cox"
 
 Parameters are bound as RDF terms in a trailing ``VALUES`` block built from typed terms, never by
-pasting text into the query, so any value is data. A parameter left out matches everything.
+pasting text into the query, so any value is data. A parameter filters the result variable of the
+same name (``actorName`` keeps the rows whose ``?actorName`` equals the value); left out, it
+matches everything. The trailing VALUES is standard SPARQL 1.1, so the same text runs unchanged on
+any SPARQL endpoint.
 """
 
 from __future__ import annotations
@@ -108,8 +111,8 @@ class Query:
         """The query text with ``values`` bound in a trailing VALUES block of typed terms.
 
         >>> q = get_query("cast")
-        >>> q.bind({"actor": 'Cox" } #'}).splitlines()[-1]
-        'VALUES (?actor) { ("Cox\\\\" } #") }'
+        >>> q.bind({"actorName": 'Cox" } #'}).splitlines()[-1]
+        'VALUES (?actorName) { ("Cox\\\\" } #") }'
         """
         values = dict(values or {})
         declared = {p.name: p for p in self.params}

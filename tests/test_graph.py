@@ -1,0 +1,90 @@
+"""The encoded document: offsets, evidence coverage, names, statement groups."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+
+from defenders_kg import KnowledgeGraph, paths
+from defenders_kg.load import embedded_sources
+
+NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
+DKG = Namespace("https://w3id.org/defenders-kg/ontology#")
+DKGR = Namespace("https://w3id.org/defenders-kg/resource/")
+TEXT = paths.source_text_file().read_text(encoding="utf-8")
+NAMED_ENTITY_CLASSES = ("Person", "Organization", "CreativeWork", "WorkCollection", "FictionalCharacter",
+                        "FictionalGroup", "FictionalUniverse", "Franchise", "Place", "AgentGroup")
+
+
+@pytest.fixture(scope="module")
+def document() -> Graph:
+    return Graph().parse(paths.document_file(), format="turtle")
+
+
+def test_document_holds_the_full_text(document: Graph) -> None:
+    assert str(document.value(DKGR["source-document"], NIF.isString)) == TEXT
+    assert int(document.value(DKGR["source-document"], NIF.endIndex)) == len(TEXT)
+
+
+def test_twelve_sentences_whose_offsets_slice_the_text_exactly(document: Graph) -> None:
+    sentences = sorted(document.subjects(RDF.type, NIF.Sentence),
+                       key=lambda s: int(document.value(s, DKG.sentenceNumber)))
+    assert len(sentences) == 12
+    previous_end = 0
+    for number, sentence in enumerate(sentences, 1):
+        begin = int(document.value(sentence, NIF.beginIndex))
+        end = int(document.value(sentence, NIF.endIndex))
+        anchor = str(document.value(sentence, NIF.anchorOf))
+        assert TEXT[begin:end] == anchor, f"sentence {number}"
+        assert TEXT[previous_end:begin].strip() == "", f"text lost before sentence {number}"
+        previous_end = end
+    assert previous_end == len(TEXT)
+    # The offsets count code points: three accented letters come before sentence 6.
+    assert any(ord(c) > 127 for c in TEXT[: int(document.value(sentences[5], NIF.beginIndex))])
+
+
+def test_every_statement_file_has_a_group_description_and_back(document: Graph) -> None:
+    files = {source.graph for source in embedded_sources() if "/resource/" in str(source.graph)}
+    described = {str(g) for g in document.subjects(RDF.type, DKG.StatementGroup)}
+    assert len(files) >= 12
+    assert files == described
+    for group in described:
+        kind = document.value(URIRef(group), DKG.support)
+        assert kind == (DKG.Explicit if group.endswith("-stated") else DKG.Implicit), group
+
+
+def test_all_literals_are_nfc(kg: KnowledgeGraph) -> None:
+    literals = [o for _, _, o, _ in kg.asserted().quads((None, None, None, None)) if isinstance(o, Literal)]
+    assert literals
+    for literal in literals:
+        assert unicodedata.is_normalized("NFC", str(literal)), literal
+
+
+def _normalizations() -> dict[str, str]:
+    readme = (paths.data_root() / "graph" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Names\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", section, flags=re.MULTILINE)
+    return {label: words for label, words in rows if label != "label" and not label.startswith("-")}
+
+
+def test_every_entity_name_occurs_in_the_text(closure: Graph) -> None:
+    normalizations = _normalizations()
+    assert "United States" in normalizations
+    for words in normalizations.values():
+        assert words in TEXT, f"normalization source {words!r} is not in the text"
+    checked = 0
+    for class_name in NAMED_ENTITY_CLASSES:
+        for entity in set(closure.subjects(RDF.type, DKG[class_name])):
+            for label in closure.objects(entity, RDFS.label):
+                checked += 1
+                name = str(label)
+                assert name in TEXT or name in normalizations, f"{entity}: {name!r} is not in the text"
+    assert checked >= 40
+
+
+def test_the_text_keeps_its_non_ascii_names() -> None:
+    for name in ("Ramón Rodríguez", "Élodie Yung"):
+        assert name in TEXT

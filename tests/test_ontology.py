@@ -1,0 +1,91 @@
+"""The ontology as a reference vocabulary: header, annotations, naming, layout."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
+
+from defenders_kg import paths
+
+DKG = Namespace("https://w3id.org/defenders-kg/ontology#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+ONTOLOGY = URIRef("https://w3id.org/defenders-kg/ontology")
+CORE = paths.data_root() / "ontology" / "defenders.ttl"
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(CORE, format="turtle")
+
+
+def terms(graph: Graph) -> list[URIRef]:
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual)
+    found = {s for kind in kinds for s in graph.subjects(RDF.type, kind) if str(s).startswith(str(DKG))}
+    return sorted(found)
+
+
+def test_header_has_the_full_metadata(ontology: Graph) -> None:
+    assert (ONTOLOGY, RDF.type, OWL.Ontology) in ontology
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.created,
+                 DCTERMS.modified, DCTERMS.license, OWL.versionIRI, OWL.versionInfo,
+                 VANN.preferredNamespacePrefix, VANN.preferredNamespaceUri, RDFS.seeAlso):
+        assert ontology.value(ONTOLOGY, prop) is not None, f"header lacks {prop}"
+    assert isinstance(ontology.value(ONTOLOGY, DCTERMS.license), URIRef)
+    assert str(ontology.value(ONTOLOGY, VANN.preferredNamespaceUri)) == str(DKG)
+    assert str(ontology.value(ONTOLOGY, VANN.preferredNamespacePrefix)) == "dkg"
+    version_iri = str(ontology.value(ONTOLOGY, OWL.versionIRI))
+    assert version_iri.endswith(str(ontology.value(ONTOLOGY, OWL.versionInfo)))
+
+
+def test_every_term_has_label_definition_and_defined_by(ontology: Graph) -> None:
+    found = terms(ontology)
+    assert len(found) > 100
+    for term in found:
+        labels = [o for o in ontology.objects(term, RDFS.label) if isinstance(o, Literal)]
+        definitions = [o for o in ontology.objects(term, SKOS.definition) if isinstance(o, Literal)]
+        assert [o.language for o in labels] == ["en"], term
+        assert [o.language for o in definitions] == ["en"], term
+        assert str(definitions[0]).endswith("."), f"{term}: a definition is a full sentence"
+        assert (term, RDFS.isDefinedBy, ONTOLOGY) in ontology, term
+
+
+def test_naming_conventions(ontology: Graph) -> None:
+    for term in terms(ontology):
+        local = str(term)[len(str(DKG)) :]
+        label = str(ontology.value(term, RDFS.label))
+        if (term, RDF.type, OWL.Class) in ontology:
+            assert re.fullmatch(r"[A-Z][A-Za-z]+", local), term
+            assert label[0].isupper(), f"{term}: class labels are title case"
+        elif (term, RDF.type, OWL.NamedIndividual) in ontology:
+            assert re.fullmatch(r"[A-Z][A-Za-z]+", local), term
+        else:
+            assert re.fullmatch(r"[a-z][A-Za-z]+", local), term
+            assert label == label.lower() or label.isupper(), f"{term}: property labels are lower case"
+
+
+def test_layout_groups_terms_alphabetically() -> None:
+    """The file is hand-ordered: header, then each group of terms in alphabetical order."""
+    text = CORE.read_text(encoding="utf-8")
+    sections = re.split(r"^# (Classes|Object properties|Datatype properties|Named individuals|Global axioms)$",
+                        text, flags=re.MULTILINE)
+    groups = dict(zip(sections[1::2], sections[2::2], strict=True))
+    assert list(groups) == ["Classes", "Object properties", "Datatype properties", "Named individuals",
+                            "Global axioms"]
+    for name in ("Classes", "Object properties", "Datatype properties", "Named individuals"):
+        declared = re.findall(r"^dkg:(\w+) a ", groups[name], flags=re.MULTILINE)
+        assert declared, name
+        assert declared == sorted(declared), f"{name} are not in alphabetical order"
+
+
+def test_alignment_gives_schema_org_parents(ontology: Graph) -> None:
+    alignment = Graph().parse(paths.data_root() / "ontology" / "alignments" / "schema-org.ttl")
+    schema = "https://schema.org/"
+    parents = {str(o) for o in alignment.objects(None, RDFS.subClassOf)}
+    parents |= {str(o) for o in alignment.objects(None, RDFS.subPropertyOf)}
+    assert parents and all(p.startswith(schema) for p in parents)
+    for term in set(alignment.subjects()) - {URIRef(str(ONTOLOGY) + "/alignments/schema-org")}:
+        assert term in set(ontology.subjects()), f"alignment names an unknown term {term}"
