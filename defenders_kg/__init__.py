@@ -5,7 +5,7 @@ The public API:
 - ``KnowledgeGraph``: load the embedded graph (or your own data), query, infer, validate, export;
 - ``load_graph()`` and ``infer()``: the asserted Dataset, and the OWL-RL closure of any graph;
 - ``list_queries()`` and ``get_query()``: the canned query catalogue;
-- ``QueryResult``, ``Query``, ``Parameter``, ``ValidationReport``, ``Stats``: the values they return;
+- ``QueryResult``, ``Query``, ``Parameter``, ``ValidationReport``, ``Stats``: returned values;
 - ``DefendersKGError`` and its subclasses: every error raised on purpose.
 
 >>> from defenders_kg import KnowledgeGraph
@@ -13,6 +13,7 @@ The public API:
 'Douglas Petrie'
 """
 
+from ._version import __version__
 from .errors import (
     DataLoadError,
     DefendersKGError,
@@ -25,7 +26,6 @@ from .errors import (
     QuerySyntaxError,
 )
 from .inference import infer
-from ._version import __version__
 from .kg import KnowledgeGraph, Stats
 from .load import load_graph
 from .queries import Parameter, Query, get_query, list_queries

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def cache_dir() -> Path:
-    """``$DEFENDERS_KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/defenders-kg``, else ``~/.cache/defenders-kg``."""
+    """``$DEFENDERS_KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/defenders-kg``, else ``~/.cache/...``."""
     explicit = os.environ.get("DEFENDERS_KG_CACHE_DIR")
     if explicit:
         return Path(explicit)

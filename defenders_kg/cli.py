@@ -12,13 +12,14 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import errors
+from ._version import __version__
 from .export import EXPORT_FORMATS, SUFFIXES
 from .files import write_atomic
-from ._version import __version__
 from .kg import KnowledgeGraph
-from .queries import list_queries
+from .queries import catalogue_markdown, list_queries
 from .results import GRAPH_FORMATS, RESULT_FORMATS
 
 EXIT_OK = 0
@@ -47,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        kg = KnowledgeGraph(args.data, with_embedded=args.with_embedded, use_cache=not args.no_cache)
+        kg = KnowledgeGraph(
+            args.data, with_embedded=args.with_embedded, use_cache=not args.no_cache
+        )
         return handler(args, kg)
     except errors.DefendersKGError as err:
         print(f"defenders-kg: error: {err}", file=sys.stderr)
@@ -70,6 +73,9 @@ def _emit(text: str | bytes) -> None:
 
 def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     catalogue = list_queries()
+    if args.format == "markdown":
+        _emit(catalogue_markdown())
+        return EXIT_OK
     if args.format == "json":
         entries = [
             {
@@ -154,7 +160,11 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         _emit(json.dumps(counts, indent=2) + "\n")
     else:
         width = max(len(name) for name in counts)
-        _emit("".join(f"{name.replace('_', ' '):{width}}  {value}\n" for name, value in counts.items()))
+        _emit(
+            "".join(
+                f"{name.replace('_', ' '):{width}}  {value}\n" for name, value in counts.items()
+            )
+        )
     return EXIT_OK
 
 
@@ -182,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     sub = command("queries", _cmd_queries, "List the canned queries.", "defenders-kg queries")
-    sub.add_argument("--format", choices=("text", "json"), default="text")
+    sub.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
     sub = command(
         "query",
@@ -192,7 +202,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("name", help="the query name (see 'defenders-kg queries')")
     sub.add_argument(
-        "--param", action="append", default=[], metavar="KEY=VALUE", help="bind a parameter (repeatable)"
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="bind a parameter (repeatable)",
     )
     sub.add_argument("--format", choices=RESULT_FORMATS, default="table")
     sub.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
@@ -220,9 +234,13 @@ def _parser() -> argparse.ArgumentParser:
         "defenders-kg export --asserted --format trig -o defenders.trig",
     )
     which = sub.add_mutually_exclusive_group()
-    which.add_argument("--inferred", action="store_true", help="include the OWL-RL closure (default)")
+    which.add_argument(
+        "--inferred", action="store_true", help="include the OWL-RL closure (default)"
+    )
     which.add_argument("--asserted", action="store_true", help="asserted triples only")
-    sub.add_argument("--format", choices=tuple(EXPORT_FORMATS), help="default: from -o suffix, else turtle")
+    sub.add_argument(
+        "--format", choices=tuple(EXPORT_FORMATS), help="default: from -o suffix, else turtle"
+    )
     sub.add_argument("-o", "--output", help="output file, written atomically (default: stdout)")
 
     sub = command(
@@ -241,20 +259,28 @@ def _parser() -> argparse.ArgumentParser:
         "defenders-kg validate",
     )
 
-    sub = command("stats", _cmd_stats, "Count triples, classes, properties and entities.", "defenders-kg stats")
+    sub = command(
+        "stats",
+        _cmd_stats,
+        "Count triples, classes, properties and entities.",
+        "defenders-kg stats",
+    )
     sub.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
 def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     """Options every command takes, before or after the command name."""
-    suppress = {} if defaults else {"default": argparse.SUPPRESS}
+    # Sub-command defaults would overwrite values given before the command name, so only the
+    # top-level parser has defaults.
+    suppress: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
+    data_default: dict[str, Any] = {"default": []} if defaults else suppress
     parser.add_argument(
         "--data",
         action="append",
         metavar="FILE",
-        help="instance data (.ttl .nt .trig .nq .jsonld) used in place of the embedded graph; repeatable",
-        **({"default": []} if defaults else suppress),
+        help="instance data (.ttl .nt .trig .nq .jsonld) replacing the embedded graph; repeatable",
+        **data_default,
     )
     parser.add_argument(
         "--with-embedded",
@@ -263,5 +289,8 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         **suppress,
     )
     parser.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write the on-disk cache", **suppress
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the on-disk cache",
+        **suppress,
     )

@@ -17,7 +17,18 @@ from .results import QueryResult
 # A cheap pre-filter: only queries that mention the keyword are parsed again to look for it.
 _SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
-_UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+_UPDATE_FORMS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+}
 
 
 def run(store: ox.Store, text: str) -> QueryResult:
@@ -28,7 +39,9 @@ def run(store: ox.Store, text: str) -> QueryResult:
     """
     form = query_form(text)
     if form in _UPDATE_FORMS:
-        raise QuerySyntaxError(f"SPARQL updates ({form}) are refused: the knowledge graph is read-only")
+        raise QuerySyntaxError(
+            f"SPARQL updates ({form}) are refused: the knowledge graph is read-only"
+        )
     if _SERVICE_WORD.search(text) and _uses_service(text):
         raise QuerySyntaxError("SERVICE (federated query) is refused: queries never reach out")
     try:
@@ -73,4 +86,3 @@ def _uses_service(text: str) -> bool:
         return False
 
     return walk(algebra)
-

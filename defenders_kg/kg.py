@@ -1,7 +1,8 @@
-"""The knowledge graph as one object: its sources, asserted graph, closure, query store and cache."""
+"""The knowledge graph as one object: sources, asserted graph, closure, query store, cache."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -106,7 +107,9 @@ class KnowledgeGraph:
 
                 progress(f"running OWL-RL inference ({REASONER}); the result will be cached")
                 self._inferred = infer(load.union(self.asserted()))
-                self._write_cache("inferred.nt", self._inferred.serialize(format="nt", encoding="utf-8"))
+                self._write_cache(
+                    "inferred.nt", self._inferred.serialize(format="nt", encoding="utf-8")
+                )
         return self._inferred
 
     def store(self, *, inference: bool = True) -> ox.Store:
@@ -126,11 +129,15 @@ class KnowledgeGraph:
                     self.inferred()
                 if inferred is not None and inferred.exists():
                     store.bulk_load(
-                        path=inferred, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH)
+                        path=inferred,
+                        format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=ox.NamedNode(INFERRED_GRAPH),
                     )
                 else:
                     data = self.inferred().serialize(format="nt", encoding="utf-8")
-                    store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH))
+                    store.bulk_load(
+                        data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH)
+                    )
             self._stores[inference] = store
         return self._stores[inference]
 
@@ -147,7 +154,9 @@ class KnowledgeGraph:
         """
         canned = get_query(name)
         text = canned.bind(params)
-        return engine.run(self.store(inference=canned.inference if inference is None else inference), text)
+        return engine.run(
+            self.store(inference=canned.inference if inference is None else inference), text
+        )
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
         """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
@@ -225,8 +234,5 @@ class KnowledgeGraph:
         path = self._cache_path(name)
         if path is None:
             return
-        try:
+        with contextlib.suppress(ExportError):  # an unwritable cache only costs speed
             write_atomic(path, data)
-        except ExportError:
-            pass  # an unwritable cache only costs speed
-

@@ -1,4 +1,4 @@
-"""Stage 1: find the input files and parse them into an rdflib Dataset, one named graph per source."""
+"""Stage 1: find the input files; parse them into an rdflib Dataset, one named graph per source."""
 
 from __future__ import annotations
 
@@ -62,7 +62,9 @@ def user_source(path: str | Path) -> Source:
     return Source(path, None if fmt in _QUAD_FORMATS else USER_DATA_GRAPH, fmt)
 
 
-def resolve_sources(data: Sequence[str | Path] = (), *, with_embedded: bool = False) -> list[Source]:
+def resolve_sources(
+    data: Sequence[str | Path] = (), *, with_embedded: bool = False
+) -> list[Source]:
     """The ontology, then the embedded graph unless user data replaces it, then the user data."""
     sources = ontology_sources()
     if not data or with_embedded:
@@ -118,21 +120,22 @@ def load_sources(sources: Sequence[Source]) -> Dataset:
 
 def _parse(source: Source, content: bytes) -> list[tuple[str, Graph]]:
     from rdflib import Dataset, Graph, URIRef
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     try:
         if source.graph is not None:
             graph = Graph()
-            graph.parse(data=content, format=source.format, publicID=source.path.as_uri())
+            graph.parse(data=content, format=source.format, publicID=source.path.resolve().as_uri())
             return [(source.graph, graph)]
         dataset = Dataset()
-        dataset.parse(data=content, format=source.format, publicID=source.path.as_uri())
+        dataset.parse(data=content, format=source.format, publicID=source.path.resolve().as_uri())
     except Exception as err:  # rdflib's parsers raise many unrelated types
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataLoadError(f"{source.path}: not valid {source.format}: {message}") from None
     named = []
     for graph in dataset.graphs():
         name = str(graph.identifier)
-        if isinstance(graph.identifier, URIRef) and name != str(Dataset.default_graph_id):
+        if isinstance(graph.identifier, URIRef) and graph.identifier != DATASET_DEFAULT_GRAPH_ID:
             named.append((name, graph))
         else:
             named.append((USER_DATA_GRAPH, graph))

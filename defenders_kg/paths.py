@@ -1,4 +1,4 @@
-"""The one place that finds the data folders: inside an installed wheel, or at the repository root."""
+"""The one place that finds the data folders: inside an installed wheel, or at the repo root."""
 
 from __future__ import annotations
 

@@ -118,9 +118,9 @@ class Query:
         declared = {p.name: p for p in self.params}
         unknown = sorted(set(values) - set(declared))
         if unknown:
-            names = ", ".join(declared) or "none"
+            known = ", ".join(declared) or "none"
             raise QueryParameterError(
-                f"query {self.name!r} has no parameter {unknown[0]!r} (its parameters: {names})"
+                f"query {self.name!r} has no parameter {unknown[0]!r} (its parameters: {known})"
             )
         missing = [p.name for p in self.params if p.required and p.name not in values]
         if missing:
@@ -198,7 +198,9 @@ def _parse_params(raw: object, where: str) -> list[Parameter]:
     params = []
     for name, spec in raw.items():
         if not isinstance(spec, dict) or set(spec) - _PARAM_KEYS:
-            raise QueryDefinitionError(where + f"parameter {name!r} must be a mapping of {_PARAM_KEYS}")
+            raise QueryDefinitionError(
+                where + f"parameter {name!r} must be a mapping of {_PARAM_KEYS}"
+            )
         kind = spec.get("type")
         if kind not in _PARAM_TYPES:
             raise QueryDefinitionError(where + f"parameter {name!r} has unknown type {kind!r}")
@@ -230,6 +232,19 @@ def list_queries() -> list[Query]:
 def list_checks() -> list[Query]:
     """The quality checks (``queries/checks/*-violation.rq``): each must return no rows."""
     return list(_catalogue(paths.checks_dir()).values())
+
+
+def catalogue_markdown() -> str:
+    """The query catalogue as a Markdown table (the README embeds it; a test keeps it current)."""
+    lines = ["| query | answers | parameters | inference |", "|---|---|---|---|"]
+    for query in list_queries():
+        params = ", ".join(
+            f"`{p.name}` ({p.type}{', required' if p.required else ''})" for p in query.params
+        )
+        summary = query.summary.replace("|", "\\|")
+        inference = "yes" if query.inference else "no"
+        lines.append(f"| `{query.name}` | {summary} | {params or '-'} | {inference} |")
+    return "\n".join(lines) + "\n"
 
 
 def get_query(name: str) -> Query:

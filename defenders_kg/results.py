@@ -7,8 +7,8 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Literal
 from html import escape
+from typing import Literal
 
 import pyoxigraph as ox
 
@@ -58,7 +58,7 @@ class QueryResult:
     def records(self) -> list[dict[str, str]]:
         """Rows as dictionaries of plain strings (lexical forms and IRIs), unbound left out."""
         return [
-            {name: term.value for name, term in zip(self.variables, row, strict=True) if term}
+            {name: _csv_value(term) for name, term in zip(self.variables, row, strict=True) if term}
             for row in self.rows
         ]
 
@@ -67,9 +67,11 @@ class QueryResult:
         if self.kind == "graph":
             syntax = "turtle" if format == "table" else format
             if syntax not in GRAPH_FORMATS:
-                raise FormatError(f"graph results can be {', '.join(GRAPH_FORMATS)}, not {format!r}")
+                raise FormatError(
+                    f"graph results can be {', '.join(GRAPH_FORMATS)}, not {format!r}"
+                )
             data = ox.serialize(self.triples, format=GRAPH_FORMATS[syntax], prefixes=PREFIXES)
-            return data.decode("utf-8")
+            return (data or b"").decode("utf-8")
         writer = {
             "table": self._table,
             "json": self._json,

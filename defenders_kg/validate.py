@@ -1,4 +1,4 @@
-"""Stage 5: validation: SHACL shapes (pySHACL) and quality-check queries that must return nothing."""
+"""Stage 5: validation by SHACL shapes (pySHACL) and quality checks that must return nothing."""
 
 from __future__ import annotations
 

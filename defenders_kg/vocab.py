@@ -1,4 +1,4 @@
-"""IRIs of the project's namespaces and named graphs, as plain strings (importing rdflib is slow)."""
+"""IRIs of the project's namespaces and named graphs, as plain strings (rdflib imports slowly)."""
 
 DKG = "https://w3id.org/defenders-kg/ontology#"
 DKGR = "https://w3id.org/defenders-kg/resource/"

@@ -11,7 +11,7 @@ import pytest
 
 os.environ["DEFENDERS_KG_CACHE_DIR"] = tempfile.mkdtemp(prefix="defenders-kg-test-cache-")
 
-from defenders_kg import KnowledgeGraph  # noqa: E402  (the cache folder must be set first)
+from defenders_kg import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 

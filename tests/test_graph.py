@@ -15,8 +15,18 @@ NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#
 DKG = Namespace("https://w3id.org/defenders-kg/ontology#")
 DKGR = Namespace("https://w3id.org/defenders-kg/resource/")
 TEXT = paths.source_text_file().read_text(encoding="utf-8")
-NAMED_ENTITY_CLASSES = ("Person", "Organization", "CreativeWork", "WorkCollection", "FictionalCharacter",
-                        "FictionalGroup", "FictionalUniverse", "Franchise", "Place", "AgentGroup")
+NAMED_ENTITY_CLASSES = (
+    "Person",
+    "Organization",
+    "CreativeWork",
+    "WorkCollection",
+    "FictionalCharacter",
+    "FictionalGroup",
+    "FictionalUniverse",
+    "Franchise",
+    "Place",
+    "AgentGroup",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +40,10 @@ def test_document_holds_the_full_text(document: Graph) -> None:
 
 
 def test_twelve_sentences_whose_offsets_slice_the_text_exactly(document: Graph) -> None:
-    sentences = sorted(document.subjects(RDF.type, NIF.Sentence),
-                       key=lambda s: int(document.value(s, DKG.sentenceNumber)))
+    sentences = sorted(
+        document.subjects(RDF.type, NIF.Sentence),
+        key=lambda s: int(document.value(s, DKG.sentenceNumber)),
+    )
     assert len(sentences) == 12
     previous_end = 0
     for number, sentence in enumerate(sentences, 1):
@@ -57,7 +69,9 @@ def test_every_statement_file_has_a_group_description_and_back(document: Graph) 
 
 
 def test_all_literals_are_nfc(kg: KnowledgeGraph) -> None:
-    literals = [o for _, _, o, _ in kg.asserted().quads((None, None, None, None)) if isinstance(o, Literal)]
+    literals = [
+        o for _, _, o, _ in kg.asserted().quads((None, None, None, None)) if isinstance(o, Literal)
+    ]
     assert literals
     for literal in literals:
         assert unicodedata.is_normalized("NFC", str(literal)), literal
@@ -81,7 +95,9 @@ def test_every_entity_name_occurs_in_the_text(closure: Graph) -> None:
             for label in closure.objects(entity, RDFS.label):
                 checked += 1
                 name = str(label)
-                assert name in TEXT or name in normalizations, f"{entity}: {name!r} is not in the text"
+                assert name in TEXT or name in normalizations, (
+                    f"{entity}: {name!r} is not in the text"
+                )
     assert checked >= 40
 
 

@@ -43,8 +43,12 @@ def test_closure_is_consistent(closure: Graph) -> None:
 
 
 def test_all_fifteen_actors_are_on_the_series(closure: Graph) -> None:
-    actors = set(closure.objects(URIRef("https://w3id.org/defenders-kg/resource/the-defenders"),
-                                 URIRef("https://schema.org/actor")))
+    actors = set(
+        closure.objects(
+            URIRef("https://w3id.org/defenders-kg/resource/the-defenders"),
+            URIRef("https://schema.org/actor"),
+        )
+    )
     assert len(actors) == 15
 
 
@@ -77,10 +81,13 @@ def test_infer_does_not_mutate_its_input(kg: KnowledgeGraph) -> None:
 
 
 def test_an_inconsistency_is_an_error() -> None:
-    graph = Graph().parse(format="turtle", data="""
+    graph = Graph().parse(
+        format="turtle",
+        data="""
         @prefix dkg: <https://w3id.org/defenders-kg/ontology#> .
         @prefix owl: <http://www.w3.org/2002/07/owl#> .
         dkg:Person owl:disjointWith dkg:FictionalCharacter .
-        <urn:x> a dkg:Person, dkg:FictionalCharacter .""")
+        <urn:x> a dkg:Person, dkg:FictionalCharacter .""",
+    )
     with pytest.raises(InconsistencyError, match="inconsistent"):
         infer(graph)

@@ -24,15 +24,27 @@ def ontology() -> Graph:
 
 def terms(graph: Graph) -> list[URIRef]:
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual)
-    found = {s for kind in kinds for s in graph.subjects(RDF.type, kind) if str(s).startswith(str(DKG))}
+    found = {
+        s for kind in kinds for s in graph.subjects(RDF.type, kind) if str(s).startswith(str(DKG))
+    }
     return sorted(found)
 
 
 def test_header_has_the_full_metadata(ontology: Graph) -> None:
     assert (ONTOLOGY, RDF.type, OWL.Ontology) in ontology
-    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.created,
-                 DCTERMS.modified, DCTERMS.license, OWL.versionIRI, OWL.versionInfo,
-                 VANN.preferredNamespacePrefix, VANN.preferredNamespaceUri, RDFS.seeAlso):
+    for prop in (
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.creator,
+        DCTERMS.created,
+        DCTERMS.modified,
+        DCTERMS.license,
+        OWL.versionIRI,
+        OWL.versionInfo,
+        VANN.preferredNamespacePrefix,
+        VANN.preferredNamespaceUri,
+        RDFS.seeAlso,
+    ):
         assert ontology.value(ONTOLOGY, prop) is not None, f"header lacks {prop}"
     assert isinstance(ontology.value(ONTOLOGY, DCTERMS.license), URIRef)
     assert str(ontology.value(ONTOLOGY, VANN.preferredNamespaceUri)) == str(DKG)
@@ -64,17 +76,27 @@ def test_naming_conventions(ontology: Graph) -> None:
             assert re.fullmatch(r"[A-Z][A-Za-z]+", local), term
         else:
             assert re.fullmatch(r"[a-z][A-Za-z]+", local), term
-            assert label == label.lower() or label.isupper(), f"{term}: property labels are lower case"
+            assert label == label.lower() or label.isupper(), (
+                f"{term}: property labels are lower case"
+            )
 
 
 def test_layout_groups_terms_alphabetically() -> None:
     """The file is hand-ordered: header, then each group of terms in alphabetical order."""
     text = CORE.read_text(encoding="utf-8")
-    sections = re.split(r"^# (Classes|Object properties|Datatype properties|Named individuals|Global axioms)$",
-                        text, flags=re.MULTILINE)
+    sections = re.split(
+        r"^# (Classes|Object properties|Datatype properties|Named individuals|Global axioms)$",
+        text,
+        flags=re.MULTILINE,
+    )
     groups = dict(zip(sections[1::2], sections[2::2], strict=True))
-    assert list(groups) == ["Classes", "Object properties", "Datatype properties", "Named individuals",
-                            "Global axioms"]
+    assert list(groups) == [
+        "Classes",
+        "Object properties",
+        "Datatype properties",
+        "Named individuals",
+        "Global axioms",
+    ]
     for name in ("Classes", "Object properties", "Datatype properties", "Named individuals"):
         declared = re.findall(r"^dkg:(\w+) a ", groups[name], flags=re.MULTILINE)
         assert declared, name

@@ -21,9 +21,24 @@ from defenders_kg.queries import Query, parse_query_file
 
 GOLDEN = Path(__file__).parent / "golden"
 QUERIES = list_queries()
-REQUIRED = {"actors-reprising-roles", "cast", "returning-cast", "new-cast", "creators", "showrunners",
-            "production-companies", "characters", "based-on", "universe", "filming", "release",
-            "timeline", "reception", "viewership", "evidence"}
+REQUIRED = {
+    "actors-reprising-roles",
+    "cast",
+    "returning-cast",
+    "new-cast",
+    "creators",
+    "showrunners",
+    "production-companies",
+    "characters",
+    "based-on",
+    "universe",
+    "filming",
+    "release",
+    "timeline",
+    "reception",
+    "viewership",
+    "evidence",
+}
 
 
 def example_params(query: Query) -> dict[str, str]:
@@ -48,7 +63,7 @@ def golden_path(query: Query) -> Path:
 
 
 def test_the_catalogue_has_every_required_query() -> None:
-    assert REQUIRED <= {q.name for q in QUERIES}
+    assert {q.name for q in QUERIES} >= REQUIRED
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
@@ -74,10 +89,13 @@ def test_query_shape(query: Query) -> None:
     assert query.tags
     assert query.example.startswith(f"defenders-kg query {query.name}")
     if query.form == "SELECT":
-        assert re.search(r"^ORDER BY ", query.text, flags=re.MULTILINE), "every SELECT orders its rows"
+        assert re.search(r"^ORDER BY ", query.text, flags=re.MULTILINE), (
+            "every SELECT orders its rows"
+        )
         variables = re.search(r"SELECT (.*)$", query.text, flags=re.MULTILINE)
-        assert variables and re.search(r"\?\w+Name\b|\?\w*(Text|text|aspect|measure|classes)\b",
-                                       variables.group(1)), "rows carry readable labels"
+        assert variables and re.search(
+            r"\?\w+Name\b|\?\w*(Text|text|aspect|measure|classes)\b", variables.group(1)
+        ), "rows carry readable labels"
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
@@ -93,15 +111,30 @@ def test_example_runs(query: Query, capsys: pytest.CaptureFixture[str]) -> None:
     [
         ("", "no '#+' header"),
         ("#+ summary: [unclosed\n", "not valid YAML"),
-        ("#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n", "lacks 'example'"),
-        ("#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n#+ example: x\n"
-         "#+ colour: red\n", "unknown header key 'colour'"),
-        ("#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n#+ example: x\n"
-         "#+ params:\n#+   ghost: {type: string}\n", "declares parameter 'ghost' it does not use"),
-        ("#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: maybe\n#+ example: x\n",
-         "'inference' must be true or false"),
-        ("#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n#+ example: x\n"
-         "#+ params:\n#+   s: {type: float}\n", "unknown type 'float'"),
+        (
+            "#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n",
+            "lacks 'example'",
+        ),
+        (
+            "#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n#+ example: x\n"
+            "#+ colour: red\n",
+            "unknown header key 'colour'",
+        ),
+        (
+            "#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n#+ example: x\n"
+            "#+ params:\n#+   ghost: {type: string}\n",
+            "declares parameter 'ghost' it does not use",
+        ),
+        (
+            "#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: maybe\n"
+            "#+ example: x\n",
+            "'inference' must be true or false",
+        ),
+        (
+            "#+ summary: S.\n#+ description: D.\n#+ tags: [a]\n#+ inference: false\n#+ example: x\n"
+            "#+ params:\n#+   s: {type: float}\n",
+            "unknown type 'float'",
+        ),
     ],
 )
 def test_bad_headers_are_refused(header: str, error: str, tmp_path: Path) -> None:
@@ -120,8 +153,16 @@ def test_a_parameter_narrows_the_rows(kg: KnowledgeGraph) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ['Charlie Cox" } UNION { ?s ?p ?o', "Charlie Cox'", "}", "x } UNION { ?credit ?p ?o }",
-     "Cox\nFILTER(true)", "# comment", "\\", "Charlie Cox\" . } #"],
+    [
+        'Charlie Cox" } UNION { ?s ?p ?o',
+        "Charlie Cox'",
+        "}",
+        "x } UNION { ?credit ?p ?o }",
+        "Cox\nFILTER(true)",
+        "# comment",
+        "\\",
+        'Charlie Cox" . } #',
+    ],
 )
 def test_injection_is_data(value: str, kg: KnowledgeGraph) -> None:
     assert kg.query("cast", {"actorName": value}).rows == []
