@@ -18,9 +18,11 @@ from . import errors
 from ._version import __version__
 from .export import EXPORT_FORMATS, SUFFIXES
 from .files import write_atomic
+from .inference import ENGINES
 from .kg import KnowledgeGraph
 from .queries import catalogue_markdown, list_queries
 from .results import GRAPH_FORMATS, RESULT_FORMATS
+from .synth import write_synthetic
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -168,6 +170,14 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    if args.scale < 1:
+        raise errors.QueryParameterError("--scale must be at least 1")
+    count = write_synthetic(args.output, scale=args.scale, seed=args.seed)
+    print(f"defenders-kg: wrote {count} quads to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="defenders-kg",
@@ -260,6 +270,16 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub = command(
+        "synth",
+        _cmd_synth,
+        "Write a synthetic franchise of K series shaped like the embedded graph (TriG or N-Quads).",
+        "defenders-kg synth --scale 100 --seed 1 -o franchise-100.trig",
+    )
+    sub.add_argument("--scale", type=int, required=True, metavar="K", help="number of series")
+    sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sub.add_argument("-o", "--output", required=True, help="output file, .trig or .nq")
+
+    sub = command(
         "stats",
         _cmd_stats,
         "Count triples, classes, properties and entities.",
@@ -293,4 +313,11 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         action="store_true",
         help="neither read nor write the on-disk cache",
         **suppress,
+    )
+    reasoner_default: dict[str, Any] = {"default": "fast"} if defaults else suppress
+    parser.add_argument(
+        "--reasoner",
+        choices=ENGINES,
+        help="fast (default: compiled rules, falls back to owlrl when needed) or owlrl (reference)",
+        **reasoner_default,
     )

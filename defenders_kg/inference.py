@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal
 
+import pyoxigraph as ox
+
+from . import reasoner
 from .errors import InconsistencyError
+from .reasoner import Triple, UnsupportedRuleError
 from .vocab import GENID
 
 if TYPE_CHECKING:
     from rdflib import Graph
+
+Engine = Literal["owlrl", "fast"]
+ENGINES: tuple[str, ...] = ("fast", "owlrl")
 
 #: Namespaces whose terms are the RDF/OWL machinery itself; inferred triples about them are junk.
 VOCABULARY_NAMESPACES = (
@@ -42,11 +50,13 @@ def is_junk(triple: tuple[object, object, object]) -> bool:
     return isinstance(s, URIRef) and str(s).startswith(VOCABULARY_NAMESPACES)
 
 
-def infer(graph: Graph) -> Graph:
-    """The OWL 2 RL entailments of ``graph`` that it does not already contain, minus junk.
+def infer(graph: Graph, *, ontology: Graph | None = None, engine: Engine = "owlrl") -> Graph:
+    """The OWL 2 RL entailments of ``graph`` (plus ``ontology``) not already asserted, minus junk.
 
-    The input is never changed: owlrl runs on a copy. Raises ``InconsistencyError`` when owlrl
-    reports an inconsistency.
+    ``engine="owlrl"`` is the reference; ``engine="fast"`` closes the ``ontology`` once and applies
+    the compiled rules to ``graph`` (see ``defenders_kg.reasoner``), and falls back to owlrl where
+    those rules do not suffice. Both give the same triples. The inputs are never changed. Raises
+    ``InconsistencyError`` when the graph is inconsistent.
 
     >>> from rdflib import Graph
     >>> g = Graph().parse(format="turtle", data='''
@@ -58,12 +68,31 @@ def infer(graph: Graph) -> Graph:
     >>> len(g)
     2
     """
+    from rdflib import Graph
+
+    if engine == "fast":
+        if ontology is None:
+            raise ValueError("the fast engine needs the ontology apart from the instance data")
+        closure = Graph()
+        data = "".join(
+            f"{s} {p} {o} .\n" for s, p, o in infer_triples(to_triples(ontology), to_triples(graph))
+        )
+        return closure.parse(data=data, format="nt")
+    work = Graph()
+    for source in (graph, ontology) if ontology is not None else (graph,):
+        for triple in source.triples((None, None, None)):
+            work.add(triple)
+    return _owlrl(work)
+
+
+def _owlrl(work: Graph) -> Graph:
+    """Expand ``work`` in place with owlrl; return its new triples minus junk."""
     from owlrl import DeductiveClosure, OWLRL_Semantics
     from rdflib import RDF, Graph, URIRef
 
-    work = Graph()
-    for triple in graph.triples((None, None, None)):
-        work.add(triple)
+    asserted = Graph()
+    for triple in work:
+        asserted.add(triple)
     DeductiveClosure(OWLRL_Semantics).expand(work)
 
     problems = sorted(
@@ -76,6 +105,50 @@ def infer(graph: Graph) -> Graph:
 
     closure = Graph()
     for triple in work:
-        if triple not in graph and not is_junk(triple):
+        if triple not in asserted and not is_junk(triple):
             closure.add(triple)
     return closure
+
+
+def to_triples(graph: Graph) -> set[Triple]:
+    """An rdflib graph as a set of N-Triples term strings (the fast engine's representation)."""
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+    }
+
+
+def tbox_closure(ontology: set[Triple]) -> set[Triple]:
+    """The ontology's triples plus its owlrl closure, as N-Triples strings."""
+    from rdflib import Graph
+
+    work = Graph().parse(data="".join(f"{s} {p} {o} .\n" for s, p, o in ontology), format="nt")
+    return ontology | to_triples(_owlrl(work))
+
+
+def infer_triples(
+    ontology: set[Triple],
+    facts: Iterable[Triple],
+    *,
+    tbox: set[Triple] | None = None,
+    engine: Engine = "fast",
+) -> list[Triple]:
+    """The fast engine on N-Triples strings: entailed triples not in ``ontology`` or ``facts``.
+
+    ``tbox`` is ``tbox_closure(ontology)`` when the caller has it already. Falls back to owlrl
+    (on everything) when the compiled rules do not cover the data; sorted for stable output.
+    """
+    facts = set(facts)
+    asserted = ontology | facts
+    try:
+        if engine == "owlrl":
+            raise UnsupportedRuleError("owlrl was asked for")
+        closed = tbox if tbox is not None else tbox_closure(ontology)
+        derived = reasoner.materialize(reasoner.compile_rules(closed), facts) | closed
+    except UnsupportedRuleError:
+        from rdflib import Graph
+
+        everything = "".join(f"{s} {p} {o} .\n" for s, p, o in asserted)
+        derived = to_triples(_owlrl(Graph().parse(data=everything, format="nt")))
+    return sorted(t for t in derived - asserted if not reasoner.is_junk(t))

@@ -15,7 +15,9 @@ from . import cache, engine, load
 from ._version import __version__
 from .errors import ExportError, QueryParameterError
 from .files import write_atomic
+from .inference import ENGINES, Engine, infer_triples, tbox_closure
 from .queries import get_query
+from .reasoner import Triple
 from .results import QueryResult
 from .vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
@@ -25,8 +27,13 @@ if TYPE_CHECKING:
     from .validate import ValidationReport
 
 #: The modules whose code decides what a cache entry contains; editing them invalidates it.
-_CACHE_RELEVANT_CODE = ("load.py", "inference.py")
-REASONER = "owlrl"
+_CACHE_RELEVANT_CODE = ("load.py", "inference.py", "reasoner.py")
+
+
+def _cache_key(sources: Sequence[load.Source], *extra: str) -> str:
+    here = Path(__file__).parent
+    code = [(here / name).read_text(encoding="utf-8") for name in _CACHE_RELEVANT_CODE]
+    return load.fingerprint(sources, __version__, *extra, *code)[:32]
 
 
 def progress(message: str) -> None:
@@ -71,9 +78,13 @@ class KnowledgeGraph:
         *,
         with_embedded: bool = False,
         use_cache: bool = True,
+        reasoner: Engine = "fast",
     ) -> None:
+        if reasoner not in ENGINES:
+            raise ValueError(f"unknown reasoner {reasoner!r} (use one of {', '.join(ENGINES)})")
         self.sources = load.resolve_sources(data, with_embedded=with_embedded)
         self.use_cache = use_cache
+        self.reasoner: Engine = reasoner
         self._key: str | None = None
         self._asserted: Dataset | None = None
         self._inferred: Graph | None = None
@@ -83,9 +94,7 @@ class KnowledgeGraph:
     def key(self) -> str:
         """A hash of every input file, the package version and the code that builds the cache."""
         if self._key is None:
-            here = Path(__file__).parent
-            code = [(here / name).read_text(encoding="utf-8") for name in _CACHE_RELEVANT_CODE]
-            self._key = load.fingerprint(self.sources, __version__, REASONER, *code)[:32]
+            self._key = _cache_key(self.sources, self.reasoner)
         return self._key
 
     def asserted(self) -> Dataset:
@@ -99,47 +108,63 @@ class KnowledgeGraph:
         if self._inferred is None:
             from rdflib import Graph
 
-            cached = self._cache_path("inferred.nt")
-            if cached is not None and cached.exists():
-                self._inferred = Graph().parse(cached, format="nt")
-            else:
-                from .inference import infer
-
-                progress(f"running OWL-RL inference ({REASONER}); the result will be cached")
-                self._inferred = infer(load.union(self.asserted()))
-                self._write_cache(
-                    "inferred.nt", self._inferred.serialize(format="nt", encoding="utf-8")
-                )
+            self._inferred = Graph().parse(data=self._inferred_ntriples(), format="nt")
         return self._inferred
 
     def store(self, *, inference: bool = True) -> ox.Store:
         """An Oxigraph store with the asserted graphs and, with ``inference``, the closure."""
         if inference not in self._stores:
             store = ox.Store()
-            asserted = self._cache_path("asserted.nq")
-            if asserted is not None and asserted.exists():
-                store.bulk_load(path=asserted, format=ox.RdfFormat.N_QUADS)
+            cached = self._cache_path("asserted.nq")
+            if cached is not None and cached.exists():
+                store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS)
             else:
-                data = self.asserted().serialize(format="nquads", encoding="utf-8")
-                self._write_cache("asserted.nq", data)
-                store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+                quads = load.load_quads(self.sources)
+                store.bulk_extend(quads)
+                self._write_cache("asserted.nq", ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
             if inference:
-                inferred = self._cache_path("inferred.nt")
-                if inferred is None or not inferred.exists():
-                    self.inferred()
-                if inferred is not None and inferred.exists():
-                    store.bulk_load(
-                        path=inferred,
-                        format=ox.RdfFormat.N_TRIPLES,
-                        to_graph=ox.NamedNode(INFERRED_GRAPH),
-                    )
-                else:
-                    data = self.inferred().serialize(format="nt", encoding="utf-8")
-                    store.bulk_load(
-                        data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH)
-                    )
+                store.bulk_load(
+                    self._inferred_ntriples(),
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode(INFERRED_GRAPH),
+                )
             self._stores[inference] = store
         return self._stores[inference]
+
+    def _inferred_ntriples(self) -> bytes:
+        """The closure as N-Triples, from the cache or computed (and then cached)."""
+        cached = self._cache_path("inferred.nt")
+        if cached is not None and cached.exists():
+            return cached.read_bytes()
+        store = self.store(inference=False)
+        ontology: set[Triple] = set()
+        facts: set[Triple] = set()
+        for quad in store:
+            triple = (str(quad.subject), str(quad.predicate), str(quad.object))
+            is_ontology = quad.graph_name == ox.NamedNode(ONTOLOGY_GRAPH)
+            (ontology if is_ontology else facts).add(triple)
+        progress(
+            f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached after"
+        )
+        tbox = self._tbox(ontology) if self.reasoner == "fast" else None
+        triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
+        data = "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode("utf-8")
+        self._write_cache("inferred.nt", data)
+        return data
+
+    def _tbox(self, ontology: set[Triple]) -> set[Triple]:
+        """The ontology's OWL-RL closure, cached apart since it depends on the ontology alone."""
+        key = _cache_key(load.ontology_sources(), "tbox")
+        path = self._cache_path("tbox.nt", key)
+        if path is not None and path.exists():
+            return {
+                (str(q.subject), str(q.predicate), str(q.object))
+                for q in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES)
+            }
+        closed = tbox_closure(ontology)
+        data = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted(closed)).encode("utf-8")
+        self._write_cache("tbox.nt", data, key)
+        return closed
 
     def query(
         self,
@@ -222,17 +247,17 @@ class KnowledgeGraph:
             sentences=int(counts["sentences"]),
         )
 
-    def _cache_path(self, name: str) -> Path | None:
+    def _cache_path(self, name: str, key: str | None = None) -> Path | None:
         if not self.use_cache:
             return None
         try:
-            return cache.entry(self.key, name)
+            return cache.entry(key or self.key, name)
         except OSError:
             return None
 
-    def _write_cache(self, name: str, data: bytes) -> None:
-        path = self._cache_path(name)
+    def _write_cache(self, name: str, data: bytes | None, key: str | None = None) -> None:
+        path = self._cache_path(name, key)
         if path is None:
             return
         with contextlib.suppress(ExportError):  # an unwritable cache only costs speed
-            write_atomic(path, data)
+            write_atomic(path, data or b"")

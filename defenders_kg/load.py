@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+
 from . import paths
 from .errors import DataLoadError
 from .vocab import DKGR, DOCUMENT_GRAPH, GENID, ONTOLOGY_GRAPH, USER_DATA_GRAPH
@@ -169,3 +171,51 @@ def union(dataset: Dataset) -> Graph:
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         merged.add((s, p, o))
     return merged
+
+
+_OXIGRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+}
+
+
+def load_quads(sources: Sequence[Source]) -> list[ox.Quad]:
+    """The same quads as ``load_sources``, parsed by Oxigraph, many times faster than rdflib.
+
+    A file with blank nodes, or in JSON-LD, goes through rdflib and ``skolemize`` so that blank
+    nodes get the same stable IRIs on either path.
+    """
+    quads: list[ox.Quad] = []
+    for source in sources:
+        content = read_bytes(source)
+        parsed = _parse_with_oxigraph(source, content)
+        if parsed is None:
+            dataset = load_sources([source])
+            data = dataset.serialize(format="nquads", encoding="utf-8")
+            parsed = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+        quads += parsed
+    return quads
+
+
+def _parse_with_oxigraph(source: Source, content: bytes) -> list[ox.Quad] | None:
+    fmt = _OXIGRAPH_FORMATS.get(source.format)
+    if fmt is None:
+        return None
+    target = ox.NamedNode(source.graph or USER_DATA_GRAPH)
+    try:
+        quads = []
+        for quad in ox.parse(content, format=fmt, base_iri=source.path.resolve().as_uri()):
+            if any(
+                isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name)
+            ):
+                return None
+            graph = quad.graph_name
+            if source.graph is not None or isinstance(graph, ox.DefaultGraph):
+                graph = target
+            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
+    except SyntaxError as err:
+        message = str(err).strip().splitlines()[0]
+        raise DataLoadError(f"{source.path}: not valid {source.format}: {message}") from None
+    return quads

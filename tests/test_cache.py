@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from defenders_kg import KnowledgeGraph, inference
+from defenders_kg import KnowledgeGraph
+from defenders_kg import kg as kg_module
 
 FIXTURE = Path(__file__).parent / "fixtures" / "broken" / "two-actors.ttl"
 
@@ -17,17 +18,20 @@ FIXTURE = Path(__file__).parent / "fixtures" / "broken" / "two-actors.ttl"
 def test_a_second_run_does_not_infer_again(
     cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = KnowledgeGraph().query("creators").rows
-    assert sorted(p.name for p in next(cache_dir.iterdir()).iterdir()) == [
-        "asserted.nq",
-        "inferred.nt",
-    ]
+    kg = KnowledgeGraph()
+    first = kg.query("creators").rows
+    assert sorted(p.name for p in (cache_dir / kg.key).iterdir()) == ["asserted.nq", "inferred.nt"]
 
-    def no_inference(*args: object) -> None:
+    def no_inference(*args: object, **kwargs: object) -> None:
         raise AssertionError("inference ran although the closure was cached")
 
-    monkeypatch.setattr(inference, "infer", no_inference)
+    monkeypatch.setattr(kg_module, "infer_triples", no_inference)
+    monkeypatch.setattr(kg_module, "tbox_closure", no_inference)
     assert KnowledgeGraph().query("creators").rows == first
+
+
+def test_the_reasoner_is_part_of_the_key(cache_dir: Path) -> None:
+    assert KnowledgeGraph(reasoner="owlrl").key != KnowledgeGraph(reasoner="fast").key
 
 
 def test_the_key_changes_with_the_inputs(cache_dir: Path) -> None:

@@ -21,7 +21,7 @@ from defenders_kg.cli import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["queries", "query", "sparql", "export", "describe", "validate", "stats"]
+COMMANDS = ["queries", "query", "sparql", "export", "describe", "validate", "stats", "synth"]
 FIXTURE = ROOT / "tests" / "fixtures" / "broken" / "two-actors.ttl"
 
 
