@@ -88,7 +88,8 @@ class KnowledgeGraph:
         self._key: str | None = None
         self._asserted: Dataset | None = None
         self._inferred: Graph | None = None
-        self._stores: dict[bool, ox.Store] = {}
+        self._store: ox.Store | None = None
+        self._closure_loaded = False
 
     @property
     def key(self) -> str:
@@ -112,8 +113,12 @@ class KnowledgeGraph:
         return self._inferred
 
     def store(self, *, inference: bool = True) -> ox.Store:
-        """An Oxigraph store with the asserted graphs and, with ``inference``, the closure."""
-        if inference not in self._stores:
+        """The Oxigraph store of the asserted graphs; with ``inference``, the closure is loaded too.
+
+        The closure lives in its own named graph, so one store serves queries with and without
+        inference (see ``engine.run``).
+        """
+        if self._store is None:
             store = ox.Store()
             cached = self._cache_path("asserted.nq")
             if cached is not None and cached.exists():
@@ -122,24 +127,26 @@ class KnowledgeGraph:
                 quads = load.load_quads(self.sources)
                 store.bulk_extend(quads)
                 self._write_cache("asserted.nq", ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-            if inference:
-                store.bulk_load(
-                    self._inferred_ntriples(),
-                    format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=ox.NamedNode(INFERRED_GRAPH),
-                )
-            self._stores[inference] = store
-        return self._stores[inference]
+            self._store = store
+        if inference and not self._closure_loaded:
+            self._store.bulk_load(
+                self._inferred_ntriples(),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=ox.NamedNode(INFERRED_GRAPH),
+            )
+            self._closure_loaded = True
+        return self._store
 
     def _inferred_ntriples(self) -> bytes:
         """The closure as N-Triples, from the cache or computed (and then cached)."""
         cached = self._cache_path("inferred.nt")
         if cached is not None and cached.exists():
             return cached.read_bytes()
-        store = self.store(inference=False)
         ontology: set[Triple] = set()
         facts: set[Triple] = set()
-        for quad in store:
+        for quad in self.store(inference=False):
+            if quad.graph_name == ox.NamedNode(INFERRED_GRAPH):
+                continue
             triple = (str(quad.subject), str(quad.predicate), str(quad.object))
             is_ontology = quad.graph_name == ox.NamedNode(ONTOLOGY_GRAPH)
             (ontology if is_ontology else facts).add(triple)
@@ -179,13 +186,12 @@ class KnowledgeGraph:
         """
         canned = get_query(name)
         text = canned.bind(params)
-        return engine.run(
-            self.store(inference=canned.inference if inference is None else inference), text
-        )
+        use_closure = canned.inference if inference is None else inference
+        return engine.run(self.store(inference=use_closure), text, inference=use_closure)
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
         """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
-        return engine.run(self.store(inference=inference), text)
+        return engine.run(self.store(inference=inference), text, inference=inference)
 
     def evidence(self, entity: str) -> QueryResult:
         """The facts about an entity (a label or an IRI) with the sentence that states each."""
