@@ -24,15 +24,18 @@ from .errors import (
     QueryNotFoundError,
     QueryParameterError,
     QuerySyntaxError,
+    RemoteError,
 )
 from .inference import infer
 from .kg import KnowledgeGraph, Stats
 from .load import load_graph
 from .queries import Parameter, Query, get_query, list_queries
+from .remote import Connection, RemoteKnowledgeGraph, push
 from .results import QueryResult
 from .validate import ValidationReport
 
 __all__ = [
+    "Connection",
     "DataLoadError",
     "DefendersKGError",
     "ExportError",
@@ -46,6 +49,8 @@ __all__ = [
     "QueryParameterError",
     "QueryResult",
     "QuerySyntaxError",
+    "RemoteError",
+    "RemoteKnowledgeGraph",
     "Stats",
     "ValidationReport",
     "__version__",
@@ -53,4 +58,5 @@ __all__ = [
     "infer",
     "list_queries",
     "load_graph",
+    "push",
 ]

@@ -21,6 +21,7 @@ from .files import write_atomic
 from .inference import ENGINES
 from .kg import KnowledgeGraph
 from .queries import catalogue_markdown, list_queries
+from .remote import Connection, RemoteKnowledgeGraph, push
 from .results import GRAPH_FORMATS, RESULT_FORMATS
 from .synth import write_synthetic
 
@@ -31,6 +32,7 @@ EXIT_QUERY = 3
 EXIT_INPUT = 4
 EXIT_OUTPUT = 5
 EXIT_INCONSISTENT = 6
+EXIT_REMOTE = 7
 EXIT_INTERRUPTED = 130
 
 _EXIT_CODES: list[tuple[type[errors.DefendersKGError], int]] = [
@@ -38,6 +40,7 @@ _EXIT_CODES: list[tuple[type[errors.DefendersKGError], int]] = [
     (errors.DataLoadError, EXIT_INPUT),
     (errors.ExportError, EXIT_OUTPUT),
     (errors.InconsistencyError, EXIT_INCONSISTENT),
+    (errors.RemoteError, EXIT_REMOTE),
     (errors.DefendersKGError, EXIT_USAGE),
 ]
 
@@ -101,10 +104,18 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | RemoteKnowledgeGraph:
+    """The embedded (or --data) graph, or the remote endpoint named by --endpoint."""
+    if args.endpoint is None:
+        return kg
+    return RemoteKnowledgeGraph(args.endpoint, Connection(timeout=args.timeout))
+
+
 def _cmd_query(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     params = dict(_split_param(item) for item in args.param)
     inference = False if args.no_inference else None
-    _emit(kg.query(args.name, params, inference=inference).serialize(args.format))
+    result = _source(args, kg).query(args.name, params, inference=inference)
+    _emit(result.serialize(args.format))
     return EXIT_OK
 
 
@@ -123,7 +134,7 @@ def _cmd_sparql(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
             raise errors.DataLoadError(f"cannot read {args.file}: {err}") from None
     else:
         text = args.query
-    result = kg.sparql(text, inference=not args.no_inference)
+    result = _source(args, kg).sparql(text, inference=not args.no_inference)
     _emit(result.serialize(args.format or ("turtle" if result.kind == "graph" else "table")))
     return EXIT_OK
 
@@ -167,6 +178,16 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
                 f"{name.replace('_', ' '):{width}}  {value}\n" for name, value in counts.items()
             )
         )
+    return EXIT_OK
+
+
+def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    connection = Connection(timeout=args.timeout)
+    count = push(
+        kg, args.store, graph=args.graph, inferred=not args.asserted, connection=connection
+    )
+    target = f"graph <{args.graph}>" if args.graph else "the whole dataset"
+    print(f"defenders-kg: replaced {target} with {count} statements", file=sys.stderr)
     return EXIT_OK
 
 
@@ -220,6 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--format", choices=RESULT_FORMATS, default="table")
     sub.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
+    _add_endpoint(sub)
 
     sub = command(
         "sparql",
@@ -236,6 +258,7 @@ def _parser() -> argparse.ArgumentParser:
         help="table (default) for SELECT/ASK, turtle (default) for CONSTRUCT/DESCRIBE",
     )
     sub.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
+    _add_endpoint(sub)
 
     sub = command(
         "export",
@@ -270,6 +293,23 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sub = command(
+        "push",
+        _cmd_push,
+        "Replace the data of a SPARQL 1.1 Graph Store with this graph, in one request.",
+        "defenders-kg push --store http://127.0.0.1:7878/store",
+    )
+    sub.add_argument(
+        "--store", required=True, help="Graph Store Protocol URL (Oxigraph: .../store)"
+    )
+    sub.add_argument("--graph", help="replace only this named graph, with all triples merged")
+    which = sub.add_mutually_exclusive_group()
+    which.add_argument("--inferred", action="store_true", help="include the closure (default)")
+    which.add_argument("--asserted", action="store_true", help="asserted triples only")
+    sub.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds per request (default 300)"
+    )
+
+    sub = command(
         "synth",
         _cmd_synth,
         "Write a synthetic franchise of K series shaped like the embedded graph (TriG or N-Quads).",
@@ -287,6 +327,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--format", choices=("text", "json"), default="text")
     return parser
+
+
+def _add_endpoint(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="run on a remote SPARQL 1.1 query endpoint instead (Oxigraph: .../query)",
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per remote request")
 
 
 def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:

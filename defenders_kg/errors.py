@@ -35,3 +35,7 @@ class FormatError(DefendersKGError):
 
 class ExportError(DefendersKGError):
     """An output file cannot be written."""
+
+
+class RemoteError(DefendersKGError):
+    """A remote SPARQL endpoint or graph store is down, refuses, times out or answers garbage."""
