@@ -21,7 +21,17 @@ from defenders_kg.cli import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ["queries", "query", "sparql", "export", "describe", "validate", "stats", "synth"]
+COMMANDS = [
+    "queries",
+    "query",
+    "sparql",
+    "export",
+    "describe",
+    "validate",
+    "stats",
+    "synth",
+    "push",
+]
 FIXTURE = ROOT / "tests" / "fixtures" / "broken" / "two-actors.ttl"
 
 
