@@ -191,6 +191,16 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .server import Limits, serve
+
+    limits = Limits(
+        timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers
+    )
+    serve(kg, host=args.host, port=args.port, limits=limits)
+    return EXIT_OK
+
+
 def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     if args.scale < 1:
         raise errors.QueryParameterError("--scale must be at least 1")
@@ -308,6 +318,25 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per request (default 300)"
     )
+
+    sub = command(
+        "serve",
+        _cmd_serve,
+        "Serve a read-only SPARQL 1.1 endpoint (/sparql) and a query page (/) over the closure.",
+        "defenders-kg serve --port 8000 --timeout 10 --max-rows 10000",
+    )
+    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds a query may run (default 10)"
+    )
+    sub.add_argument(
+        "--max-rows", type=int, default=10_000, help="result rows allowed (default 10000)"
+    )
+    sub.add_argument(
+        "--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"
+    )
+    sub.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
 
     sub = command(
         "synth",

@@ -1,0 +1,377 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the inferred graph, and a query page for people.
+
+Queries run in a small pool of worker processes, each with its own copy of the store. A query
+that overruns the time limit is stopped by killing its worker (Oxigraph's evaluation cannot be
+interrupted from Python), and a fresh worker takes its place, so a slow or failing query never
+holds up other clients. Before evaluation, a query that could make the server read a file or
+fetch a URL is refused: SERVICE, FROM / FROM NAMED, and the protocol's dataset parameters. Updates
+are refused with 403. Request bodies and query strings have a size limit; results a row limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import re
+import tempfile
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from importlib import resources
+from multiprocessing.connection import Connection as Pipe
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from . import engine
+from .errors import DefendersKGError, QuerySyntaxError
+from .queries import get_query, list_queries, query_form
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from .kg import KnowledgeGraph
+
+#: Result media types by query form, the first being the default.
+SELECT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+ASK_TYPES = {k: v for k, v in SELECT_TYPES.items() if v in ("json", "xml")}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "jsonld",
+}
+_DATASET_CLAUSE = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may cost."""
+
+    timeout: float = 10.0
+    max_rows: int = 10_000
+    max_bytes: int = 64 * 1024
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    media_type: str
+    body: bytes
+
+
+def _error(status: int, message: str) -> Reply:
+    return Reply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+
+
+def _answer(store: ox.Store, text: str, fmt: str, media_type: str, max_rows: int) -> Reply:
+    """Evaluate one query inside a worker; every outcome becomes a Reply."""
+    try:
+        if _DATASET_CLAUSE.search(text) and _has_dataset_clause(text):
+            return _error(
+                400, "FROM and FROM NAMED are refused: this endpoint serves one fixed dataset"
+            )
+        result = engine.run(store, text)
+    except QuerySyntaxError as err:
+        message = str(err)
+        status = 403 if "updates" in message else 500 if message.startswith("query failed") else 400
+        return _error(status, message)
+    if result.kind == "select" and len(result.rows) > max_rows:
+        return _error(400, f"the result has more than {max_rows} rows; add a LIMIT to the query")
+    if result.kind == "graph" and len(result.triples) > max_rows:
+        return _error(400, f"the result has more than {max_rows} triples; add a LIMIT to the query")
+    try:
+        return Reply(200, media_type, result.serialize(fmt).encode("utf-8"))
+    except DefendersKGError as err:
+        return _error(406, str(err))
+
+
+def _has_dataset_clause(text: str) -> bool:
+    """Whether the query names its own dataset (FROM / FROM NAMED), by rdflib's parser."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        return bool(prepareQuery(text).algebra.get("datasetClause"))
+    except Exception:  # not parseable by rdflib: be safe, the keyword is there
+        return True
+
+
+def _worker_main(pipe: Pipe, dataset: str) -> None:
+    """A worker process: load the dataset, then answer jobs until the pipe closes."""
+    store = ox.Store()
+    store.bulk_load(path=dataset, format=ox.RdfFormat.N_QUADS)
+    while True:
+        try:
+            text, fmt, media_type, max_rows = pipe.recv()
+        except (EOFError, OSError):
+            return
+        pipe.send(_answer(store, text, fmt, media_type, max_rows))
+
+
+class QueryPool:
+    """Worker processes that answer queries, each killable when it overruns the time limit."""
+
+    def __init__(self, kg: KnowledgeGraph, limits: Limits) -> None:
+        self.limits = limits
+        self._folder = tempfile.TemporaryDirectory(prefix="defenders-kg-serve-")
+        self._dataset = str(Path(self._folder.name) / "dataset.nq")
+        kg.store(inference=True).dump(self._dataset, format=ox.RdfFormat.N_QUADS)
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[tuple[Any, Pipe]] = queue.Queue()
+        self._lock = threading.Lock()
+        for _ in range(limits.workers):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> tuple[Any, Pipe]:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main, args=(child, self._dataset), daemon=True
+        )
+        process.start()
+        child.close()
+        return process, parent
+
+    def run(self, text: str, fmt: str, media_type: str) -> Reply:
+        try:
+            process, pipe = self._idle.get(timeout=self.limits.timeout)
+        except queue.Empty:
+            return _error(503, "all query workers are busy; try again shortly")
+        try:
+            pipe.send((text, fmt, media_type, self.limits.max_rows))
+            if pipe.poll(self.limits.timeout):
+                reply: Reply = pipe.recv()
+                self._idle.put((process, pipe))
+                return reply
+        except (EOFError, OSError):
+            pass  # the worker died (e.g. out of memory): replace it below
+        process.kill()
+        process.join()
+        self._idle.put(self._spawn())
+        return _error(
+            503, f"the query exceeded the time limit of {self.limits.timeout:g} s and was stopped"
+        )
+
+    def close(self) -> None:
+        while not self._idle.empty():
+            process, pipe = self._idle.get_nowait()
+            pipe.close()
+            process.kill()
+            process.join()
+        self._folder.cleanup()
+
+
+def negotiate(accept: str, offered: dict[str, str]) -> str | None:
+    """The offered media type that the Accept header prefers, or None (406)."""
+    if not accept.strip():
+        return next(iter(offered))
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")):
+        media, *options = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for option in options:
+            key, _, value = option.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        for candidate in offered:
+            kind, _, _ = candidate.partition("/")
+            if media in (candidate, "*/*", f"{kind}/*"):
+                rank = (quality, -position, candidate)
+                if best is None or rank[:2] > best[:2]:
+                    best = rank
+                break
+    return best[2] if best else None
+
+
+def service_description(endpoint: str) -> str:
+    """A SPARQL 1.1 Service Description of this endpoint, in Turtle."""
+    formats = {
+        "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+        "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+        "text/csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+        "text/tab-separated-values": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        "text/turtle": "http://www.w3.org/ns/formats/Turtle",
+        "application/n-triples": "http://www.w3.org/ns/formats/N-Triples",
+        "application/ld+json": "http://www.w3.org/ns/formats/JSON-LD",
+    }
+    results = " , ".join(f"<{iri}>" for iri in formats.values())
+    return (
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n\n"
+        f"<{endpoint}> a sd:Service ;\n"
+        f"    sd:endpoint <{endpoint}> ;\n"
+        "    sd:supportedLanguage sd:SPARQL11Query ;\n"
+        f"    sd:resultFormat {results} ;\n"
+        "    sd:feature sd:UnionDefaultGraph ;\n"
+        '    dcterms:title "The Defenders knowledge graph, read-only, with its closure"@en ;\n'
+        "    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] .\n"
+    )
+
+
+def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
+    """The ASGI application: ``/sparql``, ``/queries``, ``/queries/NAME`` and the page at ``/``."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.routing import Route
+
+    limits = limits or Limits()
+    pool = QueryPool(kg, limits)
+    page = resources.files("defenders_kg").joinpath("web/index.html").read_text(encoding="utf-8")
+
+    def reply(result: Reply) -> Response:
+        return Response(result.body, status_code=result.status, media_type=result.media_type)
+
+    def evaluate(text: str, accept: str) -> Response:
+        if len(text.encode("utf-8")) > limits.max_bytes:
+            return reply(_error(413, f"the query is longer than {limits.max_bytes} bytes"))
+        form = query_form(text)
+        offered = {"ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}.get(
+            form, SELECT_TYPES
+        )
+        media_type = negotiate(accept, offered)
+        if media_type is None:
+            kinds = ", ".join(offered)
+            return reply(
+                _error(406, f"cannot answer a {form or 'query'} as {accept}; offered: {kinds}")
+            )
+        return reply(pool.run(text, offered[media_type], media_type))
+
+    async def sparql(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        params: list[tuple[str, str]] = list(request.query_params.multi_items())
+        if len(request.url.query) > limits.max_bytes:
+            return reply(_error(413, f"the query string is longer than {limits.max_bytes} bytes"))
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = await _read_limited(request, limits.max_bytes)
+            if body is None:
+                return reply(
+                    _error(413, f"the request body is longer than {limits.max_bytes} bytes")
+                )
+            if content_type == "application/sparql-update":
+                return reply(_error(403, "updates are refused: this endpoint is read-only"))
+            if content_type == "application/x-www-form-urlencoded":
+                params += urllib.parse.parse_qsl(
+                    body.decode("utf-8", "replace"), keep_blank_values=True
+                )
+            elif content_type == "application/sparql-query":
+                params.append(("query", body.decode("utf-8", "replace")))
+            else:
+                return reply(_error(415, f"unsupported Content-Type {content_type!r}"))
+        names = [name for name, _ in params]
+        if "update" in names:
+            return reply(_error(403, "updates are refused: this endpoint is read-only"))
+        if "default-graph-uri" in names or "named-graph-uri" in names:
+            return reply(
+                _error(400, "default-graph-uri and named-graph-uri are refused: one fixed dataset")
+            )
+        queries = [value for name, value in params if name == "query"]
+        if not queries:
+            if request.method == "GET":
+                endpoint = str(request.url.replace(query=""))
+                return Response(service_description(endpoint), media_type="text/turtle")
+            return reply(_error(400, "no query: send a 'query' parameter"))
+        if len(queries) > 1:
+            return reply(_error(400, "exactly one 'query' parameter is allowed"))
+        return await run_in_threadpool(evaluate, queries[0], request.headers.get("accept", ""))
+
+    async def catalogue(request: Request) -> Response:
+        return JSONResponse(
+            [
+                {
+                    "name": q.name,
+                    "summary": q.summary,
+                    "tags": list(q.tags),
+                    "params": [
+                        {"name": p.name, "type": p.type, "required": p.required} for p in q.params
+                    ],
+                    "text": q.text,
+                }
+                for q in list_queries()
+            ]
+        )
+
+    async def canned(request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            query = get_query(request.path_params["name"])
+            text = query.bind(dict(request.query_params))
+        except DefendersKGError as err:
+            status = 404 if "no canned query" in str(err) else 400
+            return reply(_error(status, str(err)))
+        return await run_in_threadpool(evaluate, text, request.headers.get("accept", ""))
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(page)
+
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            Route("/sparql", sparql, methods=["GET", "POST"]),
+            Route("/queries", catalogue),
+            Route("/queries/{name}", canned),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "POST"],
+                allow_headers=["Accept", "Content-Type"],
+            )
+        ],
+        lifespan=_closing(pool),
+    )
+    return app
+
+
+def _closing(pool: QueryPool) -> Any:
+    """A lifespan that stops the worker processes when the server shuts down."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: object) -> Any:
+        try:
+            yield
+        finally:
+            pool.close()
+
+    return lifespan
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it exceeds ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def serve(
+    kg: KnowledgeGraph, *, host: str = "127.0.0.1", port: int = 8000, limits: Limits | None = None
+) -> None:
+    """Run the endpoint with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(kg, limits), host=host, port=port, log_level="info")

@@ -1,0 +1,238 @@
+"""The SPARQL endpoint: protocol, content negotiation, and safety against hostile queries."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+from defenders_kg import KnowledgeGraph
+
+SELECT = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?name ?character WHERE { ?credit dkg:actor/rdfs:label ?name .
+  OPTIONAL { ?credit dkg:character/rdfs:label ?character } } ORDER BY ?name"""
+CONSTRUCT = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
+CONSTRUCT { ?work dkg:hasCastMember ?person } WHERE { ?work dkg:hasCastMember ?person }"""
+CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def call(
+    url: str, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def form(query: str, **extra: str) -> bytes:
+    return urllib.parse.urlencode({"query": query, **extra}).encode()
+
+
+def wrapper(endpoint: str, query: str, fmt: str) -> SPARQLWrapper:
+    client = SPARQLWrapper(f"{endpoint}/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    client.setMethod("POST")
+    return client
+
+
+def test_sparqlwrapper_select_json_equals_the_cli(endpoint: str, kg: KnowledgeGraph) -> None:
+    answer = wrapper(endpoint, SELECT, JSON).query().convert()
+    assert answer == json.loads(kg.sparql(SELECT).serialize("json"))
+    assert len(answer["results"]["bindings"]) == 15  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [(XML, ox.QueryResultsFormat.XML), (CSV, None)])
+def test_sparqlwrapper_select_xml_and_csv(
+    endpoint: str, kg: KnowledgeGraph, fmt: str, kind: object
+) -> None:
+    body = wrapper(endpoint, SELECT, fmt).query().response.read()
+    expected = kg.sparql(SELECT)
+    if kind is None:
+        assert body.decode() == expected.serialize("csv")
+    else:
+        parsed = ox.parse_query_results(body, format=kind)  # type: ignore[arg-type]
+        assert [tuple(s[v] for v in expected.variables) for s in parsed] == expected.rows
+
+
+def test_sparqlwrapper_ask_and_construct(endpoint: str, kg: KnowledgeGraph) -> None:
+    ask = "ASK { ?s a <https://schema.org/TVSeries> }"
+    assert wrapper(endpoint, ask, JSON).query().convert()["boolean"] is True  # type: ignore[index]
+    turtle = wrapper(endpoint, CONSTRUCT, TURTLE).query().response.read()
+    remote = Graph().parse(data=turtle, format="turtle")
+    local = Graph().parse(data=kg.sparql(CONSTRUCT).serialize("turtle"), format="turtle")
+    assert len(remote) == 15 and isomorphic(remote, local)
+
+
+def test_get_and_direct_post_and_negotiation(endpoint: str) -> None:
+    url = f"{endpoint}/sparql?" + urllib.parse.urlencode({"query": SELECT})
+    status, headers, body = call(url, headers={"Accept": "text/tab-separated-values"})
+    assert status == 200 and headers["content-type"].startswith("text/tab-separated-values")
+    assert body.decode().startswith("?name\t?character")
+    status, headers, body = call(
+        f"{endpoint}/sparql", SELECT.encode(), {"Content-Type": "application/sparql-query"}
+    )
+    assert status == 200 and headers["content-type"] == "application/sparql-results+json"
+    status, headers, _ = call(
+        f"{endpoint}/sparql", form(CONSTRUCT), {"Accept": "application/n-triples"}
+    )
+    assert status == 200 and headers["content-type"].startswith("application/n-triples")
+
+
+def test_service_description(endpoint: str) -> None:
+    status, headers, body = call(f"{endpoint}/sparql")
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    description = Graph().parse(data=body, format="turtle")
+    assert any("sparql-service-description#Service" in str(o) for o in description.objects())
+
+
+def test_canned_queries(endpoint: str) -> None:
+    status, _, body = call(f"{endpoint}/queries")
+    assert status == 200 and "actors-reprising-roles" in {q["name"] for q in json.loads(body)}
+    url = f"{endpoint}/queries/cast?" + urllib.parse.urlencode({"actorName": "Élodie Yung"})
+    status, _, body = call(url, headers={"Accept": "text/csv"})
+    assert status == 200 and body.decode().splitlines()[1].startswith("The Defenders,Élodie Yung")
+    assert call(f"{endpoint}/queries/nope")[0] == 404
+    assert call(f"{endpoint}/queries/cast?colour=red")[0] == 400
+
+
+def test_cors_headers(endpoint: str) -> None:
+    _, headers, _ = call(f"{endpoint}/queries", headers={"Origin": "https://example.org"})
+    assert headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in headers
+
+
+@pytest.mark.parametrize(
+    ("data", "headers", "status", "message"),
+    [
+        (form("SELECT ?x WHERE { ?x ?y }"), {}, 400, "malformed SPARQL: line 1"),
+        (form("ASK {}"), {"Accept": "text/csv"}, 406, "cannot answer a ASK"),
+        (form(SELECT), {"Accept": "image/png"}, 406, "offered"),
+        (
+            urllib.parse.urlencode({"update": "INSERT DATA { <a:a> <a:a> <a:a> }"}).encode(),
+            {},
+            403,
+            "read-only",
+        ),
+        (
+            b"INSERT DATA { <a:a> <a:a> <a:a> }",
+            {"Content-Type": "application/sparql-update"},
+            403,
+            "read-only",
+        ),
+        (form("DELETE WHERE { ?s ?p ?o }"), {}, 403, "updates (DELETE) are refused"),
+        (form("LOAD <http://127.0.0.1:9/x>"), {}, 403, "updates (LOAD) are refused"),
+        (form(SELECT, **{"default-graph-uri": "urn:g"}), {}, 400, "refused"),
+        (form(SELECT + " " * 9000), {}, 413, "longer than"),
+        (SELECT.encode(), {"Content-Type": "text/plain"}, 415, "unsupported Content-Type"),
+        (form(SELECT) + b"&" + form(SELECT), {}, 400, "exactly one"),
+        (form("SELECT * WHERE { ?s ?p ?o }"), {}, 400, "more than 500 rows"),
+    ],
+)
+def test_protocol_errors(
+    endpoint: str, data: bytes, headers: dict[str, str], status: int, message: str
+) -> None:
+    actual, _, body = call(f"{endpoint}/sparql", data, headers)
+    assert actual == status
+    assert message in body.decode()
+
+
+def test_a_long_query_string_is_refused(endpoint: str) -> None:
+    url = f"{endpoint}/sparql?" + urllib.parse.urlencode({"query": SELECT + "#" * 9000})
+    assert call(url)[0] == 413
+
+
+class _Listener:
+    """A loopback TCP listener that records whether anybody connected."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen()
+        self.socket.settimeout(0.2)
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}/sparql"
+
+    def _accept(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.socket.accept()
+                self.connections += 1
+                connection.close()
+            except TimeoutError:
+                continue
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.socket.close()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE {{ ?s a ?c OPTIONAL {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }} }}",
+        "ASK {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+    ],
+)
+def test_service_never_reaches_out(endpoint: str, template: str) -> None:
+    listener = _Listener()
+    try:
+        status, _, body = call(f"{endpoint}/sparql", form(template.format(url=listener.url)))
+        time.sleep(0.3)
+        assert status == 400 and b"SERVICE" in body
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("clause", ["FROM", "FROM NAMED"])
+def test_from_never_reads_a_file(endpoint: str, tmp_path: Path, clause: str) -> None:
+    secret = tmp_path / "secret.ttl"
+    secret.write_text('<urn:x> <urn:y> "TOP-SECRET-VALUE" .\n', encoding="utf-8")
+    pattern = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+    query = f"SELECT * {clause} <{secret.as_uri()}> WHERE {{ {pattern} }}"
+    status, _, body = call(f"{endpoint}/sparql", form(query))
+    assert status == 400
+    assert b"TOP-SECRET-VALUE" not in body
+
+
+def test_a_runaway_query_is_stopped_and_the_server_goes_on(endpoint: str) -> None:
+    start = time.monotonic()
+    status, _, body = call(f"{endpoint}/sparql", form(CROSS_PRODUCT))
+    elapsed = time.monotonic() - start
+    assert status == 503 and b"time limit of 2 s" in body
+    assert elapsed < 2 + 2
+    assert call(f"{endpoint}/sparql", form("ASK {}"))[0] == 200
+
+
+def test_a_slow_query_does_not_block_others(endpoint: str) -> None:
+    slow = threading.Thread(target=call, args=(f"{endpoint}/sparql", form(CROSS_PRODUCT)))
+    slow.start()
+    time.sleep(0.3)
+    start = time.monotonic()
+    assert call(f"{endpoint}/sparql", form(SELECT))[0] == 200
+    assert time.monotonic() - start < 1.5
+    slow.join()
