@@ -21,17 +21,8 @@ from defenders_kg.cli import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = [
-    "queries",
-    "query",
-    "sparql",
-    "export",
-    "describe",
-    "validate",
-    "stats",
-    "synth",
-    "push",
-]
+COMMANDS = ["queries", "query", "sparql", "export", "describe", "validate", "stats"]
+COMMANDS += ["synth", "push", "serve"]
 FIXTURE = ROOT / "tests" / "fixtures" / "broken" / "two-actors.ttl"
 
 
