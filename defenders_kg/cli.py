@@ -16,10 +16,13 @@ from typing import Any
 
 from . import errors
 from ._version import __version__
+from .describe_dataset import void_description
+from .diagrams import DIAGRAMS, render
 from .export import EXPORT_FORMATS, SUFFIXES
 from .files import write_atomic
 from .inference import ENGINES
 from .kg import KnowledgeGraph
+from .ontology_docs import build_docs
 from .queries import catalogue_markdown, list_queries
 from .remote import Connection, RemoteKnowledgeGraph, push
 from .results import GRAPH_FORMATS, RESULT_FORMATS
@@ -146,6 +149,9 @@ def _cmd_export(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         _emit(data)
     else:
         write_atomic(args.output, data)
+        # The dataset description ships beside every export written to a file.
+        description = Path(args.output).with_suffix(".void.ttl")
+        write_atomic(description, void_description(kg).encode("utf-8"))
     return EXIT_OK
 
 
@@ -198,6 +204,26 @@ def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers
     )
     serve(kg, host=args.host, port=args.port, limits=limits)
+    return EXIT_OK
+
+
+def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    page = build_docs(args.output)
+    print(f"defenders-kg: wrote {page}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    render(kg, args.kind, args.output)
+    return EXIT_OK
+
+
+def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    text = void_description(kg, endpoint=args.endpoint_url)
+    if args.output:
+        write_atomic(args.output, text.encode("utf-8"))
+    else:
+        _emit(text)
     return EXIT_OK
 
 
@@ -337,6 +363,34 @@ def _parser() -> argparse.ArgumentParser:
         "--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"
     )
     sub.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
+
+    sub = command(
+        "docs",
+        _cmd_docs,
+        "Write the ontology documentation (pyLODE HTML) into a folder.",
+        "defenders-kg docs -o site/ontology",
+    )
+    sub.add_argument("-o", "--output", required=True, help="output folder (index.html goes there)")
+
+    sub = command(
+        "diagram",
+        _cmd_diagram,
+        "Draw the cast network, the ontology or the timeline with Graphviz.",
+        "defenders-kg diagram cast -o cast.png",
+    )
+    sub.add_argument("kind", choices=DIAGRAMS)
+    sub.add_argument("-o", "--output", required=True, help="output file: .svg, .png or .dot")
+
+    sub = command(
+        "void",
+        _cmd_void,
+        "Describe the dataset in VoID and DCAT (counts, vocabularies, licence, endpoint).",
+        "defenders-kg void -o void.ttl",
+    )
+    sub.add_argument("-o", "--output", help="output file (default: stdout)")
+    sub.add_argument(
+        "--endpoint-url", default="http://127.0.0.1:8000/sparql", help="SPARQL endpoint"
+    )
 
     sub = command(
         "synth",

@@ -67,9 +67,13 @@ def serialize_quads(quads: Iterable[Quad], format: str) -> bytes:
         merged = Graph()
         for s, p, o, _ in quads:
             merged.add((s, p, o))
-        for prefix, namespace in PREFIXES.items():
-            merged.bind(prefix, namespace, override=True, replace=True)
-        return _sorted_json(merged.serialize(format="json-ld", encoding="utf-8"))
+        from .describe_dataset import jsonld_context
+
+        context = jsonld_context()["@context"]
+        compacted = merged.serialize(
+            format="json-ld", context=context, auto_compact=True, encoding="utf-8"
+        )
+        return _sorted_json(compacted)
 
     dataset = Dataset()
     for s, p, o, g in quads:

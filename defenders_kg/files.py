@@ -20,6 +20,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     except OSError as err:
         raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
     try:
+        # mkstemp makes the file private; give it the mode the file it replaces had, or 0644.
+        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

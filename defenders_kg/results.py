@@ -8,7 +8,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from html import escape
-from typing import Literal
+from typing import Any, Literal
 
 import pyoxigraph as ox
 
@@ -25,7 +25,8 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
     "xml": ox.RdfFormat.RDF_XML,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
@@ -61,6 +62,27 @@ class QueryResult:
             {name: _csv_value(term) for name, term in zip(self.variables, row, strict=True) if term}
             for row in self.rows
         ]
+
+    def to_dataframe(self) -> Any:
+        """The rows as a pandas DataFrame with typed columns (needs ``defenders-kg[pandas]``).
+
+        A column whose values are all integers, decimals or doubles becomes numeric; one of
+        ``xsd:date``/``xsd:dateTime`` values becomes datetime64; booleans become bool; anything
+        else stays text (IRIs and lexical forms). Unbound values are missing (NA).
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise FormatError(
+                "pandas is not installed: pip install 'defenders-kg[pandas]'"
+            ) from None
+        if self.kind != "select":
+            raise FormatError("only SELECT results become a DataFrame")
+        columns: dict[str, Any] = {}
+        for index, name in enumerate(self.variables):
+            terms = [row[index] for row in self.rows]
+            columns[name] = _typed_column(pd, terms)
+        return pd.DataFrame(columns, columns=self.variables)
 
     def serialize(self, format: str = "table") -> str:
         """This result in a W3C results format, a table, or (graph results) an RDF syntax."""
@@ -142,6 +164,28 @@ class QueryResult:
     def _require_select(self, format: str) -> None:
         if self.kind != "select":
             raise FormatError(f"{format} is defined for SELECT results only; use json or xml")
+
+
+_NUMERIC = {_XSD + name for name in ("integer", "int", "long", "short", "nonNegativeInteger",
+                                      "positiveInteger", "decimal", "double", "float")}  # fmt: skip
+_DATES = {_XSD + "date", _XSD + "dateTime"}
+
+
+def _typed_column(pd: Any, terms: list[Term | None]) -> Any:
+    """A pandas Series of the most specific type that every bound term in ``terms`` has."""
+    values = [None if term is None else _csv_value(term) for term in terms]
+    datatypes = {t.datatype.value for t in terms if isinstance(t, ox.Literal) and not t.language}
+    bound = [t for t in terms if t is not None]
+    all_literals = bool(bound) and all(isinstance(t, ox.Literal) for t in bound)
+    if all_literals and datatypes and datatypes <= _NUMERIC:
+        return pd.to_numeric(pd.Series(values, dtype="object"))
+    if all_literals and datatypes and datatypes <= _DATES:
+        return pd.to_datetime(pd.Series(values, dtype="object"))
+    if all_literals and datatypes == {_XSD + "boolean"}:
+        return pd.Series(
+            [None if v is None else v in ("true", "1") for v in values], dtype="boolean"
+        )
+    return pd.Series(values, dtype="string")
 
 
 def _display(term: Term | None) -> str:
