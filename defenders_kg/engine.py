@@ -13,7 +13,6 @@ import pyoxigraph as ox
 from .errors import QuerySyntaxError
 from .queries import query_form
 from .results import QueryResult
-from .vocab import INFERRED_GRAPH
 
 # A cheap pre-filter: only queries that mention the keyword are parsed again to look for it.
 _SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
@@ -32,10 +31,8 @@ _UPDATE_FORMS = {
 }
 
 
-def run(store: ox.Store, text: str, *, inference: bool = True) -> QueryResult:
+def run(store: ox.Store, text: str) -> QueryResult:
     """Evaluate a SPARQL 1.1 query over ``store``, the default graph being the union of all graphs.
-
-    Without ``inference`` the closure's named graph is left out of the dataset.
 
     SERVICE (federation) is refused before evaluation: the engine never reaches out to the
     network on a query's behalf. Updates are not queries and fail to parse.
@@ -48,12 +45,7 @@ def run(store: ox.Store, text: str, *, inference: bool = True) -> QueryResult:
     if _SERVICE_WORD.search(text) and _uses_service(text):
         raise QuerySyntaxError("SERVICE (federated query) is refused: queries never reach out")
     try:
-        if inference:
-            answer = store.query(text, use_default_graph_as_union=True)
-        else:
-            named = [g for g in store.named_graphs() if g != ox.NamedNode(INFERRED_GRAPH)]
-            defaults: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = list(named)
-            answer = store.query(text, default_graph=defaults, named_graphs=named)
+        answer = store.query(text, use_default_graph_as_union=True)
         return QueryResult.from_oxigraph(answer)
     except SyntaxError as err:
         raise QuerySyntaxError(f"malformed SPARQL: {_describe(err, text)}") from None

@@ -88,8 +88,8 @@ class KnowledgeGraph:
         self._key: str | None = None
         self._asserted: Dataset | None = None
         self._inferred: Graph | None = None
-        self._store: ox.Store | None = None
-        self._closure_loaded = False
+        self._quads: list[ox.Quad] | None = None
+        self._stores: dict[bool, ox.Store] = {}
 
     @property
     def key(self) -> str:
@@ -113,29 +113,34 @@ class KnowledgeGraph:
         return self._inferred
 
     def store(self, *, inference: bool = True) -> ox.Store:
-        """The Oxigraph store of the asserted graphs; with ``inference``, the closure is loaded too.
+        """An Oxigraph store of the asserted graphs; with ``inference``, the closure in a graph too.
 
-        The closure lives in its own named graph, so one store serves queries with and without
-        inference (see ``engine.run``).
+        Each is queried with its default graph the union of its graphs: Oxigraph answers that far
+        faster than a default graph given as a list of hundreds of statement groups.
         """
-        if self._store is None:
+        if inference not in self._stores:
             store = ox.Store()
+            store.bulk_extend(self._asserted_quads())
+            if inference:
+                store.bulk_load(
+                    self._inferred_ntriples(),
+                    format=ox.RdfFormat.N_TRIPLES,
+                    to_graph=ox.NamedNode(INFERRED_GRAPH),
+                )
+            self._stores[inference] = store
+        return self._stores[inference]
+
+    def _asserted_quads(self) -> list[ox.Quad]:
+        """The asserted quads, from the cache or parsed (and then cached)."""
+        if self._quads is None:
             cached = self._cache_path("asserted.nq")
             if cached is not None and cached.exists():
-                store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS)
+                self._quads = list(ox.parse(path=cached, format=ox.RdfFormat.N_QUADS))
             else:
-                quads = load.load_quads(self.sources)
-                store.bulk_extend(quads)
-                self._write_cache("asserted.nq", ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-            self._store = store
-        if inference and not self._closure_loaded:
-            self._store.bulk_load(
-                self._inferred_ntriples(),
-                format=ox.RdfFormat.N_TRIPLES,
-                to_graph=ox.NamedNode(INFERRED_GRAPH),
-            )
-            self._closure_loaded = True
-        return self._store
+                self._quads = load.load_quads(self.sources)
+                data = ox.serialize(self._quads, format=ox.RdfFormat.N_QUADS)
+                self._write_cache("asserted.nq", data)
+        return self._quads
 
     def _inferred_ntriples(self) -> bytes:
         """The closure as N-Triples, from the cache or computed (and then cached)."""
@@ -144,9 +149,7 @@ class KnowledgeGraph:
             return cached.read_bytes()
         ontology: set[Triple] = set()
         facts: set[Triple] = set()
-        for quad in self.store(inference=False):
-            if quad.graph_name == ox.NamedNode(INFERRED_GRAPH):
-                continue
+        for quad in self._asserted_quads():
             triple = (str(quad.subject), str(quad.predicate), str(quad.object))
             is_ontology = quad.graph_name == ox.NamedNode(ONTOLOGY_GRAPH)
             (ontology if is_ontology else facts).add(triple)
@@ -187,11 +190,11 @@ class KnowledgeGraph:
         canned = get_query(name)
         text = canned.bind(params)
         use_closure = canned.inference if inference is None else inference
-        return engine.run(self.store(inference=use_closure), text, inference=use_closure)
+        return engine.run(self.store(inference=use_closure), text)
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
         """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
-        return engine.run(self.store(inference=inference), text, inference=inference)
+        return engine.run(self.store(inference=inference), text)
 
     def evidence(self, entity: str) -> QueryResult:
         """The facts about an entity (a label or an IRI) with the sentence that states each."""

@@ -196,3 +196,12 @@ def test_parameter_errors(kg: KnowledgeGraph) -> None:
 def test_unknown_query_suggests_close_names() -> None:
     with pytest.raises(QueryNotFoundError, match="did you mean actors-reprising-roles"):
         get_query("actors-reprising-role")
+
+
+@pytest.mark.parametrize("query", [q for q in QUERIES if not q.inference], ids=lambda q: q.name)
+def test_the_closure_does_not_change_queries_that_do_not_need_it(
+    query: Query, kg: KnowledgeGraph
+) -> None:
+    """So that a remote store holding everything answers them unchanged (see remote.py)."""
+    params = golden_params(query)
+    assert kg.query(query.name, params).rows == kg.query(query.name, params, inference=True).rows
