@@ -47,40 +47,17 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     yield folder
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`defenders-kg serve` on a free loopback port, with tight limits; yields its base URL."""
-    import subprocess
     import sys
-    import time
-    import urllib.request
+
+    from servers import free_port, running
 
     port = free_port()
-    env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(tmp_path_factory.mktemp("serve-cache"))}
     command = [sys.executable, "-m", "defenders_kg", "serve", "--port", str(port), "--timeout", "2",
                "--max-rows", "500", "--max-bytes", "8192", "--workers", "2"]  # fmt: skip
-    server = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    env = {"DEFENDERS_KG_CACHE_DIR": str(tmp_path_factory.mktemp("serve-cache"))}
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/queries", timeout=2).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("defenders-kg serve did not start")
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=20)
+    with running(command, f"{base}/queries", env=env):
+        yield base

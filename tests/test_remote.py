@@ -6,16 +6,15 @@ import http.server
 import shlex
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from servers import free_port, running
 
 from defenders_kg import (
     Connection,
@@ -32,12 +31,6 @@ FAST = Connection(timeout=5, retries=1, backoff=0.01)
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Oxigraph server on a free loopback port; the test fails if Oxigraph is missing."""
@@ -48,33 +41,11 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("the oxigraph server is not installed (pip install oxigraph, in the dev group)")
     port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
-    server = subprocess.Popen(
-        [
-            binary,
-            "serve",
-            "--location",
-            str(location),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--union-default-graph",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+               "--union-default-graph"]  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("the oxigraph server did not start")
-            time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    with running(command, f"{base}/query?query=ASK%7B%7D"):
+        yield base
 
 
 @pytest.fixture(scope="module")
