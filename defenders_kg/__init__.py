@@ -13,6 +13,9 @@ The public API:
 'Douglas Petrie'
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ._version import __version__
 from .errors import (
     DataLoadError,
@@ -26,13 +29,31 @@ from .errors import (
     QuerySyntaxError,
     RemoteError,
 )
-from .inference import infer
 from .kg import KnowledgeGraph, Stats
 from .load import load_graph
 from .queries import Parameter, Query, get_query, list_queries
-from .remote import Connection, RemoteKnowledgeGraph, push
 from .results import QueryResult
-from .validate import ValidationReport
+
+if TYPE_CHECKING:
+    from .inference import infer
+    from .remote import Connection, RemoteKnowledgeGraph, push
+    from .validate import ValidationReport
+
+# Imported on first use: a warm `defenders-kg query` should not pay for them.
+_LAZY = {
+    "infer": "inference",
+    "Connection": "remote",
+    "RemoteKnowledgeGraph": "remote",
+    "push": "remote",
+    "ValidationReport": "validate",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Connection",

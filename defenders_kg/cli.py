@@ -12,21 +12,21 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from ._version import __version__
-from .describe_dataset import void_description
-from .diagrams import DIAGRAMS, render
+from .diagrams import DIAGRAMS
 from .export import EXPORT_FORMATS, SUFFIXES
 from .files import write_atomic
-from .inference import ENGINES
 from .kg import KnowledgeGraph
-from .ontology_docs import build_docs
 from .queries import catalogue_markdown, list_queries
-from .remote import Connection, RemoteKnowledgeGraph, push
 from .results import GRAPH_FORMATS, RESULT_FORMATS
-from .synth import write_synthetic
+
+if TYPE_CHECKING:
+    from .remote import RemoteKnowledgeGraph
+
+# Modules that only some commands need are imported in those commands, to keep start-up fast.
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -111,6 +111,8 @@ def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | Re
     """The embedded (or --data) graph, or the remote endpoint named by --endpoint."""
     if args.endpoint is None:
         return kg
+    from .remote import Connection, RemoteKnowledgeGraph
+
     return RemoteKnowledgeGraph(args.endpoint, Connection(timeout=args.timeout))
 
 
@@ -149,6 +151,8 @@ def _cmd_export(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         _emit(data)
     else:
         write_atomic(args.output, data)
+        from .describe_dataset import void_description
+
         # The dataset description ships beside every export written to a file.
         description = Path(args.output).with_suffix(".void.ttl")
         write_atomic(description, void_description(kg).encode("utf-8"))
@@ -188,6 +192,8 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 
 def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .remote import Connection, push
+
     connection = Connection(timeout=args.timeout)
     count = push(
         kg, args.store, graph=args.graph, inferred=not args.asserted, connection=connection
@@ -208,17 +214,23 @@ def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .ontology_docs import build_docs
+
     page = build_docs(args.output)
     print(f"defenders-kg: wrote {page}", file=sys.stderr)
     return EXIT_OK
 
 
 def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .diagrams import render
+
     render(kg, args.kind, args.output)
     return EXIT_OK
 
 
 def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .describe_dataset import void_description
+
     text = void_description(kg, endpoint=args.endpoint_url)
     if args.output:
         write_atomic(args.output, text.encode("utf-8"))
@@ -228,6 +240,8 @@ def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .synth import write_synthetic
+
     if args.scale < 1:
         raise errors.QueryParameterError("--scale must be at least 1")
     count = write_synthetic(args.output, scale=args.scale, seed=args.seed)
@@ -449,7 +463,7 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     reasoner_default: dict[str, Any] = {"default": "fast"} if defaults else suppress
     parser.add_argument(
         "--reasoner",
-        choices=ENGINES,
+        choices=("fast", "owlrl"),
         help="fast (default: compiled rules, falls back to owlrl when needed) or owlrl (reference)",
         **reasoner_default,
     )

@@ -15,15 +15,15 @@ from . import cache, engine, load
 from ._version import __version__
 from .errors import ExportError, QueryParameterError
 from .files import write_atomic
-from .inference import ENGINES, Engine, infer_triples, tbox_closure
 from .queries import get_query
-from .reasoner import Triple
 from .results import QueryResult
 from .vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
 
+    from .inference import Engine
+    from .reasoner import Triple
     from .validate import ValidationReport
 
 #: The modules whose code decides what a cache entry contains; editing them invalidates it.
@@ -80,8 +80,8 @@ class KnowledgeGraph:
         use_cache: bool = True,
         reasoner: Engine = "fast",
     ) -> None:
-        if reasoner not in ENGINES:
-            raise ValueError(f"unknown reasoner {reasoner!r} (use one of {', '.join(ENGINES)})")
+        if reasoner not in ("fast", "owlrl"):
+            raise ValueError(f"unknown reasoner {reasoner!r} (use fast or owlrl)")
         self.sources = load.resolve_sources(data, with_embedded=with_embedded)
         self.use_cache = use_cache
         self.reasoner: Engine = reasoner
@@ -147,6 +147,8 @@ class KnowledgeGraph:
         cached = self._cache_path("inferred.nt")
         if cached is not None and cached.exists():
             return cached.read_bytes()
+        from .inference import infer_triples
+
         ontology: set[Triple] = set()
         facts: set[Triple] = set()
         for quad in self._asserted_quads():
@@ -171,6 +173,8 @@ class KnowledgeGraph:
                 (str(q.subject), str(q.predicate), str(q.object))
                 for q in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES)
             }
+        from .inference import tbox_closure
+
         closed = tbox_closure(ontology)
         data = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted(closed)).encode("utf-8")
         self._write_cache("tbox.nt", data, key)

@@ -216,8 +216,12 @@ def _parse_params(raw: object, where: str) -> list[Parameter]:
 
 
 @cache
+def _parse_cached(path: Path) -> Query:
+    return parse_query_file(path)
+
+
 def _catalogue(folder: Path) -> dict[str, Query]:
-    return {path.stem: parse_query_file(path) for path in sorted(folder.glob("*.rq"))}
+    return {path.stem: _parse_cached(path) for path in sorted(folder.glob("*.rq"))}
 
 
 def list_queries() -> list[Query]:
@@ -249,9 +253,11 @@ def catalogue_markdown() -> str:
 
 def get_query(name: str) -> Query:
     """The canned query called ``name``; the error suggests the closest names."""
-    catalogue = _catalogue(paths.queries_dir())
-    if name in catalogue:
-        return catalogue[name]
-    close = difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
+    folder = paths.queries_dir()
+    path = folder / f"{name}.rq"
+    if "/" not in name and path.is_file():
+        return _parse_cached(path)
+    names = [p.stem for p in folder.glob("*.rq")]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'defenders-kg queries' lists them"
     raise QueryNotFoundError(f"no canned query named {name!r}{hint}")

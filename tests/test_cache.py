@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from defenders_kg import KnowledgeGraph
-from defenders_kg import kg as kg_module
+from defenders_kg import KnowledgeGraph, inference
 
 FIXTURE = Path(__file__).parent / "fixtures" / "broken" / "two-actors.ttl"
 
@@ -25,8 +24,8 @@ def test_a_second_run_does_not_infer_again(
     def no_inference(*args: object, **kwargs: object) -> None:
         raise AssertionError("inference ran although the closure was cached")
 
-    monkeypatch.setattr(kg_module, "infer_triples", no_inference)
-    monkeypatch.setattr(kg_module, "tbox_closure", no_inference)
+    monkeypatch.setattr(inference, "infer_triples", no_inference)
+    monkeypatch.setattr(inference, "tbox_closure", no_inference)
     assert KnowledgeGraph().query("creators").rows == first
 
 
