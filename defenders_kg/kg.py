@@ -89,6 +89,7 @@ class KnowledgeGraph:
         self._asserted: Dataset | None = None
         self._inferred: Graph | None = None
         self._quads: list[ox.Quad] | None = None
+        self._closure: bytes | None = None
         self._stores: dict[bool, ox.Store] = {}
 
     @property
@@ -144,9 +145,16 @@ class KnowledgeGraph:
 
     def _inferred_ntriples(self) -> bytes:
         """The closure as N-Triples, from the cache or computed (and then cached)."""
-        cached = self._cache_path("inferred.nt")
-        if cached is not None and cached.exists():
-            return cached.read_bytes()
+        if self._closure is None:
+            cached = self._cache_path("inferred.nt")
+            if cached is not None and cached.exists():
+                self._closure = cached.read_bytes()
+            else:
+                self._closure = self._infer()
+                self._write_cache("inferred.nt", self._closure)
+        return self._closure
+
+    def _infer(self) -> bytes:
         from .inference import infer_triples
 
         ontology: set[Triple] = set()
@@ -160,9 +168,7 @@ class KnowledgeGraph:
         )
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
         triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
-        data = "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode("utf-8")
-        self._write_cache("inferred.nt", data)
-        return data
+        return "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode("utf-8")
 
     def _tbox(self, ontology: set[Triple]) -> set[Triple]:
         """The ontology's OWL-RL closure, cached apart since it depends on the ontology alone."""

@@ -89,12 +89,15 @@ def test_query_shape(query: Query) -> None:
     assert query.tags
     assert query.example.startswith(f"defenders-kg query {query.name}")
     if query.form == "SELECT":
-        assert re.search(r"^ORDER BY ", query.text, flags=re.MULTILINE), (
-            "every SELECT orders its rows"
-        )
-        variables = re.search(r"SELECT (.*)$", query.text, flags=re.MULTILINE)
-        assert variables and re.search(
-            r"\?\w+Name\b|\?\w*(Text|text|aspect|measure|classes)\b", variables.group(1)
+        order = re.search(r"^ORDER BY (.*)$", query.text, flags=re.MULTILINE)
+        assert order, "every SELECT orders its rows"
+        projected = re.search(r"^SELECT (.*)$", query.text, flags=re.MULTILINE)
+        assert projected
+        names = set(re.findall(r"\?(\w+)\)?(?:\s|$)", projected.group(1)))
+        missing = names - set(re.findall(r"\?(\w+)", order.group(1)))
+        assert not missing, f"ties would leave the order to the engine: ORDER BY lacks {missing}"
+        assert re.search(
+            r"\?\w+Name\b|\?\w*(Text|text|aspect|measure|classes)\b", projected.group(1)
         ), "rows carry readable labels"
 
 
