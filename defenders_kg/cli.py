@@ -290,8 +290,7 @@ def _parser() -> argparse.ArgumentParser:
         help="bind a parameter (repeatable)",
     )
     sub.add_argument("--format", choices=RESULT_FORMATS, default="table")
-    sub.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
-    _add_endpoint(sub)
+    _add_query_options(sub)
 
     sub = command(
         "sparql",
@@ -307,8 +306,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted({*RESULT_FORMATS, *GRAPH_FORMATS}),
         help="table (default) for SELECT/ASK, turtle (default) for CONSTRUCT/DESCRIBE",
     )
-    sub.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
-    _add_endpoint(sub)
+    _add_query_options(sub)
 
     sub = command(
         "export",
@@ -316,11 +314,7 @@ def _parser() -> argparse.ArgumentParser:
         "Export the graph as RDF, byte-identical for the same input.",
         "defenders-kg export --asserted --format trig -o defenders.trig",
     )
-    which = sub.add_mutually_exclusive_group()
-    which.add_argument(
-        "--inferred", action="store_true", help="include the OWL-RL closure (default)"
-    )
-    which.add_argument("--asserted", action="store_true", help="asserted triples only")
+    _add_layer_choice(sub)
     sub.add_argument(
         "--format", choices=tuple(EXPORT_FORMATS), help="default: from -o suffix, else turtle"
     )
@@ -352,9 +346,7 @@ def _parser() -> argparse.ArgumentParser:
         "--store", required=True, help="Graph Store Protocol URL (Oxigraph: .../store)"
     )
     sub.add_argument("--graph", help="replace only this named graph, with all triples merged")
-    which = sub.add_mutually_exclusive_group()
-    which.add_argument("--inferred", action="store_true", help="include the closure (default)")
-    which.add_argument("--asserted", action="store_true", help="asserted triples only")
+    _add_layer_choice(sub)
     sub.add_argument(
         "--timeout", type=float, default=300.0, help="seconds per request (default 300)"
     )
@@ -426,13 +418,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_endpoint(parser: argparse.ArgumentParser) -> None:
+def _add_query_options(parser: argparse.ArgumentParser) -> None:
+    """Where a query runs: with or without the closure, embedded or on a remote endpoint."""
+    parser.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
     parser.add_argument(
         "--endpoint",
         metavar="URL",
         help="run on a remote SPARQL 1.1 query endpoint instead (Oxigraph: .../query)",
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per remote request")
+
+
+def _add_layer_choice(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--inferred", action="store_true", help="include the OWL-RL closure (default)"
+    )
+    which.add_argument("--asserted", action="store_true", help="asserted triples only")
 
 
 def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
