@@ -1,0 +1,102 @@
+"""The query policy: what a SPARQL query may do here, decided before any engine sees it.
+
+One function, ``check``, serves the library, the CLI and the endpoint alike. It reads the query with
+a small SPARQL tokenizer (comments, strings, IRIs and prefixed names are skipped as units, so a
+keyword inside them never counts) and refuses:
+
+- updates (INSERT, DELETE, LOAD, ...): the knowledge graph is read-only;
+- SERVICE anywhere: Oxigraph cannot be told not to federate, so a query never reaches it with one;
+- FROM and FROM NAMED: every interface answers over the union of the graphs, and a dataset clause
+  that was silently ignored would be a wrong answer (use ``GRAPH <g> { ... }`` instead);
+- nesting deeper than ``MAX_DEPTH`` brackets: Oxigraph's parser recurses, and its time grows
+  steeply with nested blank nodes and collections.
+
+Relative IRIs in a query resolve against ``BASE_IRI``, the resource namespace, so ``<charlie-cox>``
+names ``dkgr:charlie-cox``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import QueryRefusedError, UpdateRefusedError
+from .vocab import DKGR
+
+BASE_IRI = DKGR
+MAX_DEPTH = 32
+
+_UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>\#[^\n]*)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w:%\-]|\\.|\.(?=[\w:%\-]))*|_:[\w.\-]*)
+    | (?P<word>[^\W\d]\w*)
+    | (?P<open>[{(\[])
+    | (?P<close>[})\]])
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
+
+    text: str
+    form: str
+
+
+def check(text: str) -> CheckedQuery:
+    """Refuse what the policy forbids (``QueryRefusedError``); otherwise return the query's form.
+
+    A query the tokenizer cannot make sense of passes through unchanged: the engine's parser then
+    reports the syntax error with its position.
+
+    >>> check("SELECT * WHERE { ?s ?p ?o }").form
+    'SELECT'
+    >>> check("SELECT * WHERE { SERVICE <http://example.org/q> { ?s ?p ?o } }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    defenders_kg.errors.QueryRefusedError: SERVICE (federated query) is refused: ...
+    """
+    form = ""
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QueryRefusedError(
+                    f"the query nests brackets more than {MAX_DEPTH} deep; flatten it"
+                )
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word":
+            word = match.group().upper()
+            if not form and (word in _FORMS or word in _UPDATE_KEYWORDS):
+                form = word
+            if word in _UPDATE_KEYWORDS and form not in _FORMS:
+                raise UpdateRefusedError(
+                    f"SPARQL updates ({word}) are refused: the knowledge graph is read-only"
+                )
+            if word == "SERVICE":
+                raise QueryRefusedError(
+                    "SERVICE (federated query) is refused: queries never reach out"
+                )
+            if word == "FROM":
+                raise QueryRefusedError(
+                    "FROM and FROM NAMED are refused: queries run over the union of the knowledge "
+                    "graph's graphs; use GRAPH <name> { ... } to read one named graph"
+                )
+    return CheckedQuery(text, form)
