@@ -1,13 +1,23 @@
-"""The on-disk cache of parsed and inferred graphs, keyed by a hash of everything they depend on.
+"""The on-disk cache: persisted Oxigraph stores and files, keyed by a hash of all they depend on.
 
-Entries are N-Quads/N-Triples files written atomically (write, then rename), so two processes
-filling the same entry at once both succeed and a reader never sees half a file.
+``materialize`` is the whole cache policy: read an entry if it is complete, otherwise compute it
+into a temporary folder and rename that into place. A rename is atomic, so two processes filling
+the same entry both succeed (the second discards its copy) and nobody ever opens half an entry.
+When the cache cannot be written, entries are computed into a folder that lives as long as the
+process.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+
+_COMPLETE = "complete"
 
 
 def cache_dir() -> Path:
@@ -19,8 +29,38 @@ def cache_dir() -> Path:
     return Path(base) / "defenders-kg"
 
 
-def entry(key: str, name: str) -> Path:
-    """The path of one cached file; its folder is created on demand."""
-    folder = cache_dir() / key
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+@cache
+def scratch_dir() -> Path:
+    """A private folder removed when the process exits, for ``--no-cache`` and unwritable caches."""
+    folder = Path(tempfile.mkdtemp(prefix="defenders-kg-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def materialize(key: str, name: str, build: Callable[[Path], None], *, use_cache: bool) -> Path:
+    """The folder ``name`` of cache entry ``key``, built by ``build(folder)`` if not there yet.
+
+    ``build`` gets an empty folder to fill. The returned folder is complete and never changes.
+    """
+    root = cache_dir() / key if use_cache else scratch_dir() / key
+    final = root / name
+    if (final / _COMPLETE).exists():
+        return final
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}."))
+    except OSError:  # an unwritable cache only costs speed
+        if not use_cache:
+            raise
+        return materialize(key, name, build, use_cache=False)
+    try:
+        build(work)
+        (work / _COMPLETE).write_bytes(b"")
+        try:
+            os.rename(work, final)
+        except OSError:  # another process finished first; its copy is as good as ours
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return final

@@ -1,8 +1,10 @@
 """The command line: a thin layer where each command is one library call.
 
-Exit codes (also in the README): 0 success; 1 the graph does not validate; 2 usage error (bad
-option, unknown query, bad parameter or format); 3 malformed or refused SPARQL; 4 unreadable or
-invalid input data; 5 output cannot be written; 6 the graph is inconsistent; 130 interrupted.
+Each command is a handler function with its summary, its ``--help`` example and its options
+declared beside it (``@command``). Exit codes come from the error classes (``errors.py``); the
+README lists them: 0 success; 1 the graph does not validate; 2 usage error; 3 malformed or refused
+SPARQL; 4 unreadable or invalid input data; 5 output cannot be written; 6 the graph is
+inconsistent; 7 a remote store failed; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -11,17 +13,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import errors
+from . import errors, formats
 from ._version import __version__
 from .diagrams import DIAGRAMS
-from .export import EXPORT_FORMATS, SUFFIXES
-from .files import write_atomic
 from .kg import KnowledgeGraph
 from .queries import catalogue_markdown, list_queries
-from .results import GRAPH_FORMATS, RESULT_FORMATS
 
 if TYPE_CHECKING:
     from .remote import RemoteKnowledgeGraph
@@ -30,39 +30,68 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_QUERY = 3
-EXIT_INPUT = 4
-EXIT_OUTPUT = 5
-EXIT_INCONSISTENT = 6
-EXIT_REMOTE = 7
+EXIT_USAGE = errors.DefendersKGError.exit_code
+EXIT_QUERY = errors.QuerySyntaxError.exit_code
+EXIT_INPUT = errors.DataLoadError.exit_code
+EXIT_OUTPUT = errors.ExportError.exit_code
+EXIT_INCONSISTENT = errors.InconsistencyError.exit_code
+EXIT_REMOTE = errors.RemoteError.exit_code
 EXIT_INTERRUPTED = 130
 
-_EXIT_CODES: list[tuple[type[errors.DefendersKGError], int]] = [
-    (errors.QuerySyntaxError, EXIT_QUERY),
-    (errors.DataLoadError, EXIT_INPUT),
-    (errors.ExportError, EXIT_OUTPUT),
-    (errors.InconsistencyError, EXIT_INCONSISTENT),
-    (errors.RemoteError, EXIT_REMOTE),
-    (errors.DefendersKGError, EXIT_USAGE),
-]
-
 Handler = Callable[[argparse.Namespace, KnowledgeGraph], int]
+Option = tuple[tuple[str, ...], dict[str, Any]]
+
+
+def option(*names: str, **settings: Any) -> Option:
+    """One argparse option, declared where its command is."""
+    return names, settings
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    example: str
+    handler: Handler
+    options: list[Option] = field(default_factory=list)
+    #: Groups of options of which at most one may be given (``required`` makes it exactly one).
+    exclusive: list[tuple[bool, list[Option]]] = field(default_factory=list)
+
+
+COMMANDS: list[Command] = []
+
+
+def command(
+    name: str,
+    summary: str,
+    example: str,
+    *options: Option,
+    exclusive: Sequence[tuple[bool, list[Option]]] = (),
+) -> Callable[[Handler], Handler]:
+    """Register a handler as the command ``name``, with its ``--help`` text and its options."""
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS.append(Command(name, summary, example, handler, list(options), list(exclusive)))
+        return handler
+
+    return register
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         kg = KnowledgeGraph(
-            args.data, with_embedded=args.with_embedded, use_cache=not args.no_cache
+            args.data,
+            with_embedded=args.with_embedded,
+            use_cache=not args.no_cache,
+            reasoner=args.reasoner,
         )
         return handler(args, kg)
     except errors.DefendersKGError as err:
         print(f"defenders-kg: error: {err}", file=sys.stderr)
-        return next(code for kind, code in _EXIT_CODES if isinstance(err, kind))
+        return err.exit_code
     except KeyboardInterrupt:
         print("defenders-kg: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -79,6 +108,31 @@ def _emit(text: str | bytes) -> None:
     sys.stdout.flush()
 
 
+# Options shared by several commands.
+NO_INFERENCE = option("--no-inference", action="store_true", help="query the asserted graph only")
+ENDPOINT = option(
+    "--endpoint",
+    metavar="URL",
+    help="run on a remote SPARQL 1.1 query endpoint instead (Oxigraph: .../query)",
+)
+REMOTE_TIMEOUT = option(
+    "--timeout", type=float, default=30.0, help="seconds per remote request (default 30)"
+)
+LAYER = (
+    False,
+    [
+        option("--inferred", action="store_true", help="include the OWL-RL closure (default)"),
+        option("--asserted", action="store_true", help="asserted triples only"),
+    ],
+)
+
+
+@command(
+    "queries",
+    "List the canned queries.",
+    "defenders-kg queries --format markdown",
+    option("--format", choices=("text", "json", "markdown"), default="text"),
+)
 def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     catalogue = list_queries()
     if args.format == "markdown":
@@ -107,20 +161,22 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
-def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | RemoteKnowledgeGraph:
-    """The embedded (or --data) graph, or the remote endpoint named by --endpoint."""
-    if args.endpoint is None:
-        return kg
-    from .remote import Connection, RemoteKnowledgeGraph
-
-    return RemoteKnowledgeGraph(args.endpoint, Connection(timeout=args.timeout))
-
-
+@command(
+    "query",
+    "Run a canned query by name.",
+    'defenders-kg query cast --param actorName="Charlie Cox" --format csv',
+    option("name", help="the query name (see 'defenders-kg queries')"),
+    option("--param", action="append", default=[], metavar="KEY=VALUE", help="bind a parameter"),
+    option("--format", choices=formats.RESULT_NAMES, default="table"),
+    NO_INFERENCE,
+    ENDPOINT,
+    REMOTE_TIMEOUT,
+)
 def _cmd_query(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     params = dict(_split_param(item) for item in args.param)
     inference = False if args.no_inference else None
     result = _source(args, kg).query(args.name, params, inference=inference)
-    _emit(result.serialize(args.format))
+    _emit(result.encode(args.format))
     return EXIT_OK
 
 
@@ -131,6 +187,37 @@ def _split_param(item: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | RemoteKnowledgeGraph:
+    """The embedded (or --data) graph, or the remote endpoint named by --endpoint."""
+    if args.endpoint is None:
+        return kg
+    from .remote import Connection, RemoteKnowledgeGraph
+
+    return RemoteKnowledgeGraph(args.endpoint, Connection(timeout=args.timeout))
+
+
+@command(
+    "sparql",
+    "Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).",
+    "defenders-kg sparql 'SELECT ?s WHERE { ?s a <https://schema.org/TVSeries> } ORDER BY ?s'",
+    option(
+        "--format",
+        choices=(*formats.RESULT_NAMES, *formats.GRAPH_NAMES),
+        help="table (default) for SELECT/ASK, turtle (default) for CONSTRUCT/DESCRIBE",
+    ),
+    NO_INFERENCE,
+    ENDPOINT,
+    REMOTE_TIMEOUT,
+    exclusive=[
+        (
+            True,
+            [
+                option("query", nargs="?", help="the query text"),
+                option("--file", help="read the query from a file"),
+            ],
+        )
+    ],
+)
 def _cmd_sparql(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     if args.file is not None:
         try:
@@ -140,57 +227,101 @@ def _cmd_sparql(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     else:
         text = args.query
     result = _source(args, kg).sparql(text, inference=not args.no_inference)
-    _emit(result.serialize(args.format or ("turtle" if result.kind == "graph" else "table")))
+    _emit(result.encode(args.format or ("turtle" if result.kind == "graph" else "table")))
     return EXIT_OK
 
 
+@command(
+    "export",
+    "Export the graph as RDF, byte-identical for the same input.",
+    "defenders-kg export --asserted --format trig -o defenders.trig",
+    option("--format", choices=formats.RDF_NAMES, help="default: from the -o suffix, else turtle"),
+    option(
+        "-o",
+        "--output",
+        help="output file (default: stdout); a regular file is replaced atomically, a link is "
+        "followed, a FIFO or device is written into",
+    ),
+    option("--void", metavar="FILE", help="also write a VoID description of this export"),
+    exclusive=[LAYER],
+)
 def _cmd_export(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     fmt = args.format or _format_from_suffix(args.output) or "turtle"
-    data = kg.export(fmt, inferred=not args.asserted)
-    if args.output is None or args.output == "-":
-        _emit(data)
-    else:
-        write_atomic(args.output, data)
-        from .describe_dataset import void_description
+    count = kg.export_to(args.output, fmt, inferred=not args.asserted)
+    if args.void:
+        from .files import write_atomic
 
-        # The dataset description ships beside every export written to a file.
-        description = Path(args.output).with_suffix(".void.ttl")
-        write_atomic(description, void_description(kg).encode("utf-8"))
+        text = _export_description(kg, args, fmt, count)
+        write_atomic(args.void, text.encode("utf-8"))
     return EXIT_OK
 
 
 def _format_from_suffix(output: str | None) -> str | None:
-    if not output:
+    if not output or output == "-":
         return None
-    suffix = Path(output).suffix.lower()
-    return next((fmt for fmt, known in SUFFIXES.items() if known == suffix), None)
+    found = formats.by_suffix(Path(output).suffix, kinds=("graph", "dataset"))
+    return found.name if found else None
 
 
+def _export_description(kg: KnowledgeGraph, args: argparse.Namespace, fmt: str, count: int) -> str:
+    from .describe_dataset import VoidCounts, vocabularies, void_description
+
+    stats = kg.stats()
+    counts = VoidCounts(count, stats.classes, stats.properties, stats.entities)
+    store = kg.store(inference=not args.asserted)
+    location = Path(args.output).resolve().as_uri() if args.output not in (None, "-") else "stdout"
+    media_type = formats.get(fmt).media_type
+    return void_description(counts, vocabularies(store), dump=(location, media_type))
+
+
+@command(
+    "describe",
+    "Show every triple about an entity, given by label or IRI.",
+    'defenders-kg describe "Matt Murdock"',
+    option("entity", help="a label such as 'Charlie Cox', or an IRI"),
+    option("--format", choices=formats.GRAPH_NAMES, default="turtle"),
+)
 def _cmd_describe(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    _emit(kg.describe(args.entity).serialize(args.format))
+    _emit(kg.describe(args.entity).encode(args.format))
     return EXIT_OK
 
 
+@command(
+    "validate",
+    "Validate with the SHACL shapes and the quality-check queries (exit 1 if not valid).",
+    "defenders-kg validate",
+)
 def _cmd_validate(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     report = kg.validate()
     _emit(report.text())
     return EXIT_OK if report.conforms else EXIT_INVALID
 
 
+@command(
+    "stats",
+    "Count triples, classes, properties and entities.",
+    "defenders-kg stats --format json",
+    option("--format", choices=("text", "json"), default="text"),
+)
 def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     counts = kg.stats().as_dict()
     if args.format == "json":
         _emit(json.dumps(counts, indent=2) + "\n")
     else:
         width = max(len(name) for name in counts)
-        _emit(
-            "".join(
-                f"{name.replace('_', ' '):{width}}  {value}\n" for name, value in counts.items()
-            )
-        )
+        _emit("".join(f"{name.replace('_', ' '):{width}}  {n}\n" for name, n in counts.items()))
     return EXIT_OK
 
 
+@command(
+    "push",
+    "Replace the data of a SPARQL 1.1 Graph Store with this graph, in one request.",
+    "defenders-kg push --store http://127.0.0.1:7878/store",
+    option("--store", required=True, help="Graph Store Protocol URL (Oxigraph: .../store)"),
+    option("--graph", help="replace only this named graph, with all triples merged"),
+    option("--timeout", type=float, default=300.0, help="seconds per request (default 300)"),
+    exclusive=[LAYER],
+)
 def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .remote import Connection, push
 
@@ -203,6 +334,17 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+@command(
+    "serve",
+    "Serve a read-only SPARQL 1.1 endpoint (/sparql) and a query page (/) over the closure.",
+    "defenders-kg serve --port 8000 --timeout 10 --max-rows 10000",
+    option("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"),
+    option("--port", type=int, default=8000),
+    option("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)"),
+    option("--max-rows", type=int, default=10_000, help="result rows allowed (default 10000)"),
+    option("--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"),
+    option("--workers", type=int, default=2, help="query worker processes (default 2)"),
+)
 def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .server import Limits, serve
 
@@ -213,6 +355,12 @@ def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+@command(
+    "docs",
+    "Write the ontology documentation (pyLODE HTML) into a folder.",
+    "defenders-kg docs -o site/ontology",
+    option("-o", "--output", required=True, help="output folder (index.html goes there)"),
+)
 def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .ontology_docs import build_docs
 
@@ -221,6 +369,13 @@ def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+@command(
+    "diagram",
+    "Draw the cast network, the ontology or the timeline with Graphviz.",
+    "defenders-kg diagram cast -o cast.png",
+    option("kind", choices=DIAGRAMS),
+    option("-o", "--output", required=True, help="output file: .svg, .png or .dot"),
+)
 def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .diagrams import render
 
@@ -228,10 +383,28 @@ def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+@command(
+    "void",
+    "Describe the dataset in VoID and DCAT (counts, vocabularies, licence, endpoint).",
+    "defenders-kg void -o void.ttl",
+    option("-o", "--output", help="output file (default: stdout)"),
+    option("--endpoint-url", default="http://127.0.0.1:8000/sparql", help="SPARQL endpoint"),
+)
 def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .describe_dataset import void_description
+    from .describe_dataset import VoidCounts, vocabularies, void_description
+    from .files import write_atomic
 
-    text = void_description(kg, endpoint=args.endpoint_url)
+    stats = kg.stats()
+    layers = {
+        "ontology": stats.ontology_triples,
+        "asserted": stats.asserted_triples,
+        "inferred": stats.inferred_triples,
+    }
+    counts = VoidCounts(
+        sum(layers.values()), stats.classes, stats.properties, stats.entities, layers
+    )
+    store = kg.store(inference=True)
+    text = void_description(counts, vocabularies(store), endpoint=args.endpoint_url)
     if args.output:
         write_atomic(args.output, text.encode("utf-8"))
     else:
@@ -239,6 +412,14 @@ def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+@command(
+    "synth",
+    "Write a synthetic franchise of K series shaped like the embedded graph (TriG or N-Quads).",
+    "defenders-kg synth --scale 100 --seed 1 -o franchise-100.trig",
+    option("--scale", type=int, required=True, metavar="K", help="number of series"),
+    option("--seed", type=int, default=0, help="random seed (default 0)"),
+    option("-o", "--output", required=True, help="output file, .trig or .nq"),
+)
 def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .synth import write_synthetic
 
@@ -258,183 +439,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_common(parser, defaults=True)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, handler: Handler, summary: str, example: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
-            name,
-            help=summary,
-            description=summary,
-            epilog=f"Example:\n  {example}",
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for spec in COMMANDS:
+        sub = subparsers.add_parser(
+            spec.name,
+            help=spec.summary,
+            description=spec.summary,
+            epilog=f"Example:\n  {spec.example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _add_common(sub, defaults=False)
-        sub.set_defaults(handler=handler)
-        return sub
-
-    sub = command("queries", _cmd_queries, "List the canned queries.", "defenders-kg queries")
-    sub.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-
-    sub = command(
-        "query",
-        _cmd_query,
-        "Run a canned query by name.",
-        'defenders-kg query cast --param actor="Charlie Cox" --format csv',
-    )
-    sub.add_argument("name", help="the query name (see 'defenders-kg queries')")
-    sub.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="bind a parameter (repeatable)",
-    )
-    sub.add_argument("--format", choices=RESULT_FORMATS, default="table")
-    _add_query_options(sub)
-
-    sub = command(
-        "sparql",
-        _cmd_sparql,
-        "Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).",
-        "defenders-kg sparql 'SELECT ?s WHERE { ?s a <https://schema.org/TVSeries> } ORDER BY ?s'",
-    )
-    source = sub.add_mutually_exclusive_group(required=True)
-    source.add_argument("query", nargs="?", help="the query text")
-    source.add_argument("--file", help="read the query from a file")
-    sub.add_argument(
-        "--format",
-        choices=sorted({*RESULT_FORMATS, *GRAPH_FORMATS}),
-        help="table (default) for SELECT/ASK, turtle (default) for CONSTRUCT/DESCRIBE",
-    )
-    _add_query_options(sub)
-
-    sub = command(
-        "export",
-        _cmd_export,
-        "Export the graph as RDF, byte-identical for the same input.",
-        "defenders-kg export --asserted --format trig -o defenders.trig",
-    )
-    _add_layer_choice(sub)
-    sub.add_argument(
-        "--format", choices=tuple(EXPORT_FORMATS), help="default: from -o suffix, else turtle"
-    )
-    sub.add_argument("-o", "--output", help="output file, written atomically (default: stdout)")
-
-    sub = command(
-        "describe",
-        _cmd_describe,
-        "Show every triple about an entity, given by label or IRI.",
-        'defenders-kg describe "Matt Murdock"',
-    )
-    sub.add_argument("entity", help="a label such as 'Charlie Cox', or an IRI")
-    sub.add_argument("--format", choices=tuple(GRAPH_FORMATS), default="turtle")
-
-    command(
-        "validate",
-        _cmd_validate,
-        "Validate with the SHACL shapes and the quality-check queries (exit 1 if not valid).",
-        "defenders-kg validate",
-    )
-
-    sub = command(
-        "push",
-        _cmd_push,
-        "Replace the data of a SPARQL 1.1 Graph Store with this graph, in one request.",
-        "defenders-kg push --store http://127.0.0.1:7878/store",
-    )
-    sub.add_argument(
-        "--store", required=True, help="Graph Store Protocol URL (Oxigraph: .../store)"
-    )
-    sub.add_argument("--graph", help="replace only this named graph, with all triples merged")
-    _add_layer_choice(sub)
-    sub.add_argument(
-        "--timeout", type=float, default=300.0, help="seconds per request (default 300)"
-    )
-
-    sub = command(
-        "serve",
-        _cmd_serve,
-        "Serve a read-only SPARQL 1.1 endpoint (/sparql) and a query page (/) over the closure.",
-        "defenders-kg serve --port 8000 --timeout 10 --max-rows 10000",
-    )
-    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    sub.add_argument("--port", type=int, default=8000)
-    sub.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds a query may run (default 10)"
-    )
-    sub.add_argument(
-        "--max-rows", type=int, default=10_000, help="result rows allowed (default 10000)"
-    )
-    sub.add_argument(
-        "--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"
-    )
-    sub.add_argument("--workers", type=int, default=2, help="query worker processes (default 2)")
-
-    sub = command(
-        "docs",
-        _cmd_docs,
-        "Write the ontology documentation (pyLODE HTML) into a folder.",
-        "defenders-kg docs -o site/ontology",
-    )
-    sub.add_argument("-o", "--output", required=True, help="output folder (index.html goes there)")
-
-    sub = command(
-        "diagram",
-        _cmd_diagram,
-        "Draw the cast network, the ontology or the timeline with Graphviz.",
-        "defenders-kg diagram cast -o cast.png",
-    )
-    sub.add_argument("kind", choices=DIAGRAMS)
-    sub.add_argument("-o", "--output", required=True, help="output file: .svg, .png or .dot")
-
-    sub = command(
-        "void",
-        _cmd_void,
-        "Describe the dataset in VoID and DCAT (counts, vocabularies, licence, endpoint).",
-        "defenders-kg void -o void.ttl",
-    )
-    sub.add_argument("-o", "--output", help="output file (default: stdout)")
-    sub.add_argument(
-        "--endpoint-url", default="http://127.0.0.1:8000/sparql", help="SPARQL endpoint"
-    )
-
-    sub = command(
-        "synth",
-        _cmd_synth,
-        "Write a synthetic franchise of K series shaped like the embedded graph (TriG or N-Quads).",
-        "defenders-kg synth --scale 100 --seed 1 -o franchise-100.trig",
-    )
-    sub.add_argument("--scale", type=int, required=True, metavar="K", help="number of series")
-    sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    sub.add_argument("-o", "--output", required=True, help="output file, .trig or .nq")
-
-    sub = command(
-        "stats",
-        _cmd_stats,
-        "Count triples, classes, properties and entities.",
-        "defenders-kg stats",
-    )
-    sub.add_argument("--format", choices=("text", "json"), default="text")
+        for names, settings in spec.options:
+            sub.add_argument(*names, **settings)
+        for required, group_options in spec.exclusive:
+            group = sub.add_mutually_exclusive_group(required=required)
+            for names, settings in group_options:
+                group.add_argument(*names, **settings)
+        sub.set_defaults(handler=spec.handler)
     return parser
-
-
-def _add_query_options(parser: argparse.ArgumentParser) -> None:
-    """Where a query runs: with or without the closure, embedded or on a remote endpoint."""
-    parser.add_argument("--no-inference", action="store_true", help="query the asserted graph only")
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="run on a remote SPARQL 1.1 query endpoint instead (Oxigraph: .../query)",
-    )
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per remote request")
-
-
-def _add_layer_choice(parser: argparse.ArgumentParser) -> None:
-    which = parser.add_mutually_exclusive_group()
-    which.add_argument(
-        "--inferred", action="store_true", help="include the OWL-RL closure (default)"
-    )
-    which.add_argument("--asserted", action="store_true", help="asserted triples only")
 
 
 def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -443,11 +465,12 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     # top-level parser has defaults.
     suppress: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     data_default: dict[str, Any] = {"default": []} if defaults else suppress
+    suffixes = " ".join(formats.suffixes(("graph", "dataset")))
     parser.add_argument(
         "--data",
         action="append",
         metavar="FILE",
-        help="instance data (.ttl .nt .trig .nq .jsonld) replacing the embedded graph; repeatable",
+        help=f"instance data ({suffixes}) replacing the embedded graph; repeatable",
         **data_default,
     )
     parser.add_argument(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
 
 from . import paths
 from .vocab import DKG, DKGR, PREFIXES
-
-if TYPE_CHECKING:
-    from .kg import KnowledgeGraph
 
 _OWL = "http://www.w3.org/2002/07/owl#"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -23,8 +24,6 @@ def jsonld_context() -> dict[str, Any]:
     the usual short keys. The published file is ``ontology/context.jsonld``; a test keeps it equal
     to this function's output.
     """
-    import pyoxigraph as ox
-
     ontology = paths.data_root() / "ontology" / "defenders.ttl"
     kinds: dict[str, str] = {}
     for quad in ox.parse(path=ontology, format=ox.RdfFormat.TURTLE):
@@ -49,36 +48,53 @@ def jsonld_context_text() -> str:
     return json.dumps(jsonld_context(), indent=2, ensure_ascii=False) + "\n"
 
 
-def void_description(kg: KnowledgeGraph, *, endpoint: str = "http://127.0.0.1:8000/sparql") -> str:
-    """A VoID and DCAT description of the knowledge graph, in Turtle, counted from the graph itself.
+@dataclass(frozen=True)
+class VoidCounts:
+    """What a VoID description counts: statements, classes, properties, entities, and layers."""
 
-    The counts are those of ``defenders-kg stats``: one subset per layer (ontology, asserted
-    instance data, inferred closure), and the classes, properties and entities.
-    """
-    import pyoxigraph as ox
+    triples: int
+    classes: int
+    properties: int
+    entities: int
+    subsets: Mapping[str, int] = field(default_factory=dict)
 
-    stats = kg.stats()
-    store = kg.store(inference=True)
-    namespaces = sorted(
+
+def vocabularies(store: ox.Store) -> list[str]:
+    """The known namespaces that the store's predicates and classes come from."""
+    from . import engine
+
+    text = "SELECT DISTINCT ?term WHERE { { ?s ?term ?o } UNION { ?s a ?term } }"
+    terms = [row[0] for row in engine.run(store, text).rows]
+    return sorted(
         {
             namespace
-            for quad in store
-            for term in (quad.predicate, quad.object)
+            for term in terms
             if isinstance(term, ox.NamedNode)
             for namespace in PREFIXES.values()
             if term.value.startswith(namespace)
         }
     )
-    vocabularies = " , ".join(f"<{ns}>" for ns in namespaces)
+
+
+def void_description(
+    counts: VoidCounts,
+    namespaces: list[str],
+    *,
+    endpoint: str = "http://127.0.0.1:8000/sparql",
+    dump: tuple[str, str] | None = None,
+) -> str:
+    """A VoID and DCAT description in Turtle of what ``counts`` counted.
+
+    ``dump`` is the exported file's IRI and media type, when the description is of an export.
+    """
+    vocabulary_list = " , ".join(f"<{ns}>" for ns in namespaces)
     examples = " , ".join(
         f"<{DKGR}{slug}>" for slug in ("the-defenders", "charlie-cox", "matt-murdock")
     )
-    total = stats.ontology_triples + stats.asserted_triples + stats.inferred_triples
     lines = [
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
         "@prefix dcterms: <http://purl.org/dc/terms/> .",
         "@prefix void: <http://rdfs.org/ns/void#> .",
-        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
         "",
         f"<{DATASET_IRI}> a void:Dataset, dcat:Dataset ;",
         '    dcterms:title "The Defenders knowledge graph"@en ;',
@@ -87,26 +103,40 @@ def void_description(kg: KnowledgeGraph, *, endpoint: str = "http://127.0.0.1:80
         'OWL 2 RL closure."@en ;',
         "    dcterms:license <https://creativecommons.org/licenses/by/4.0/> ;",
         f"    void:sparqlEndpoint <{endpoint}> ;",
-        f"    void:vocabulary {vocabularies} ;",
+        f"    void:vocabulary {vocabulary_list} ;",
         f"    void:exampleResource {examples} ;",
         f'    void:uriSpace "{DKGR}" ;',
-        f"    void:triples {total} ;",
-        f"    void:classes {stats.classes} ;",
-        f"    void:properties {stats.properties} ;",
-        f"    void:entities {stats.entities} ;",
-        "    void:subset "
-        + ", ".join(f"<{DATASET_IRI}/{part}>" for part in ("ontology", "asserted", "inferred"))
-        + " ;",
-        '    dcat:distribution [ a dcat:Distribution ; dcat:mediaType "text/turtle" ;',
-        '        dcterms:description "defenders-kg export --format turtle"@en ] ,',
-        '      [ a dcat:Distribution ; dcat:mediaType "application/trig" ;',
-        '        dcterms:description "defenders-kg export --format trig"@en ] .',
-        "",
-        f'<{DATASET_IRI}/ontology> a void:Dataset ; dcterms:title "Ontology and alignments"@en ;',
-        f"    void:triples {stats.ontology_triples} .",
-        f'<{DATASET_IRI}/asserted> a void:Dataset ; dcterms:title "Asserted data"@en ;',
-        f"    void:triples {stats.asserted_triples} .",
-        f'<{DATASET_IRI}/inferred> a void:Dataset ; dcterms:title "OWL 2 RL closure"@en ;',
-        f"    void:triples {stats.inferred_triples} .",
+        f"    void:triples {counts.triples} ;",
+        f"    void:classes {counts.classes} ;",
+        f"    void:properties {counts.properties} ;",
+        f"    void:entities {counts.entities} ;",
     ]
+    if dump is not None:
+        location, media_type = dump
+        lines += [
+            f"    void:dataDump <{location}> ;",
+            f"    dcat:distribution [ a dcat:Distribution ; dcat:downloadURL <{location}> ;",
+            f'        dcat:mediaType "{media_type}" ] .',
+        ]
+    else:
+        lines += [
+            '    dcat:distribution [ a dcat:Distribution ; dcat:mediaType "text/turtle" ;',
+            '        dcterms:description "defenders-kg export --format turtle"@en ] ,',
+            '      [ a dcat:Distribution ; dcat:mediaType "application/trig" ;',
+            '        dcterms:description "defenders-kg export --format trig"@en ] .',
+        ]
+    if counts.subsets:
+        lines[-1] = lines[-1].removesuffix(" .") + " ;"
+        subsets = ", ".join(f"<{DATASET_IRI}/{name}>" for name in counts.subsets)
+        lines += [f"    void:subset {subsets} .", ""]
+        titles = {
+            "ontology": "Ontology and alignments",
+            "asserted": "Asserted data",
+            "inferred": "OWL 2 RL closure",
+        }
+        for name, triples in counts.subsets.items():
+            lines.append(
+                f'<{DATASET_IRI}/{name}> a void:Dataset ; dcterms:title "{titles[name]}"@en ;'
+            )
+            lines.append(f"    void:triples {triples} .")
     return "\n".join(lines) + "\n"

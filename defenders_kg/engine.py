@@ -1,56 +1,72 @@
-"""Stage 3c: SPARQL evaluation with Oxigraph over the cached asserted graph and closure.
+"""Stage 3c: SPARQL evaluation with Oxigraph, under the query policy.
 
-rdflib parses, infers and validates; Oxigraph answers queries. Its query engine is far faster
-than rdflib's and starts in milliseconds, so a warm ``defenders-kg query`` never imports rdflib.
+Every interface (library, CLI, endpoint, entity pages) evaluates through ``run``, so a query gets
+the same answer, or the same refusal, everywhere. The default graph is the union of the store's
+graphs, and relative IRIs resolve against ``policy.BASE_IRI``.
+
+Evaluation runs on a thread with a large stack: Oxigraph's parser and evaluator recurse, and a
+deeply nested query would otherwise overflow the stack and kill the process.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError
-from .queries import query_form
+from . import policy
+from .errors import QueryEvaluationError, QuerySyntaxError
 from .results import QueryResult
 
-# A cheap pre-filter: only queries that mention the keyword are parsed again to look for it.
-_SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
-_UPDATE_FORMS = {
-    "INSERT",
-    "DELETE",
-    "LOAD",
-    "CLEAR",
-    "DROP",
-    "CREATE",
-    "ADD",
-    "MOVE",
-    "COPY",
-    "WITH",
-}
+_STACK_BYTES = 256 * 1024 * 1024
+T = TypeVar("T")
 
 
-def run(store: ox.Store, text: str) -> QueryResult:
-    """Evaluate a SPARQL 1.1 query over ``store``, the default graph being the union of all graphs.
+def run(store: ox.Store, text: str, *, max_rows: int | None = None) -> QueryResult:
+    """Evaluate a SPARQL 1.1 query over ``store`` after ``policy.check``.
 
-    SERVICE (federation) is refused before evaluation: the engine never reaches out to the
-    network on a query's behalf. Updates are not queries and fail to parse.
+    Raises ``QueryRefusedError`` (policy), ``QuerySyntaxError`` (with line and column),
+    ``QueryEvaluationError`` or, past ``max_rows``, ``ResultTooLargeError``.
     """
-    form = query_form(text)
-    if form in _UPDATE_FORMS:
-        raise QuerySyntaxError(
-            f"SPARQL updates ({form}) are refused: the knowledge graph is read-only"
-        )
-    if _SERVICE_WORD.search(text) and _uses_service(text):
-        raise QuerySyntaxError("SERVICE (federated query) is refused: queries never reach out")
+    policy.check(text)
+
+    def evaluate() -> QueryResult:
+        try:
+            answer = store.query(text, base_iri=policy.BASE_IRI, use_default_graph_as_union=True)
+            return QueryResult.from_oxigraph(answer, max_rows=max_rows)
+        except SyntaxError as err:
+            raise QuerySyntaxError(f"malformed SPARQL: {_describe(err, text)}") from None
+        except (OSError, RuntimeError, ValueError, TypeError) as err:
+            raise QueryEvaluationError(f"query failed: {err}") from None
+
+    return on_big_stack(evaluate)
+
+
+def on_big_stack(work: Callable[[], T]) -> T:
+    """Run ``work`` on a thread with a stack large enough for deeply nested queries."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as err:  # handed back to the calling thread as it is
+            failure.append(err)
+
+    previous = threading.stack_size(_STACK_BYTES)
     try:
-        answer = store.query(text, use_default_graph_as_union=True)
-        return QueryResult.from_oxigraph(answer)
-    except SyntaxError as err:
-        raise QuerySyntaxError(f"malformed SPARQL: {_describe(err, text)}") from None
-    except (OSError, RuntimeError, ValueError, TypeError) as err:
-        raise QuerySyntaxError(f"query failed: {err}") from None
+        thread = threading.Thread(target=target, name="defenders-kg-query", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _describe(err: SyntaxError, text: str) -> str:
@@ -64,25 +80,3 @@ def _describe(err: SyntaxError, text: str) -> str:
     lines = text.splitlines()
     context = f"\n  {lines[line - 1]}\n  {' ' * (column - 1)}^" if 0 < line <= len(lines) else ""
     return f"line {line}, column {column}: {reason}{context}"
-
-
-def _uses_service(text: str) -> bool:
-    """Whether the query's algebra contains a SERVICE pattern anywhere (via rdflib's parser)."""
-    from rdflib.plugins.sparql import prepareQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    try:
-        algebra = prepareQuery(text).algebra
-    except Exception:  # not parseable by rdflib; Oxigraph will report the syntax error
-        return bool(re.search(r"\bSERVICE\s*(SILENT\s*)?[<?\w]", text, re.IGNORECASE))
-
-    def walk(node: object) -> bool:
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                return True
-            return any(walk(value) for value in node.values())
-        if isinstance(node, list | tuple):
-            return any(walk(item) for item in node)
-        return False
-
-    return walk(algebra)

@@ -1,95 +1,93 @@
-"""Stage 4: deterministic RDF exports (the same graph always gives the same bytes)."""
+"""Stage 4: RDF exports written by Oxigraph's serializers, byte-identical from run to run.
+
+The statements come from the exact N-Quads and N-Triples text of the cache (a store would give
+literals back in canonical form). Its lines are sorted as bytes, with no parsing, and Oxigraph's
+serializers write every syntax from the sorted lines but JSON-LD. Triple formats
+merge every graph (a triple stated by two sentences is written once); TriG and N-Quads keep the
+named graphs, in IRI order. JSON-LD alone goes through rdflib, to be compacted with the
+project's ``@context``.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal, cast
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from .errors import FormatError
-from .vocab import GENID, PREFIXES
+from . import formats
+from .describe_dataset import jsonld_context
+from .vocab import INFERRED_GRAPH, PREFIXES
 
-if TYPE_CHECKING:
-    from rdflib.term import IdentifiedNode, Node
-
-ExportFormat = Literal["turtle", "nt", "jsonld", "xml", "trig", "nquads"]
-EXPORT_FORMATS: dict[str, str] = {
-    "turtle": "turtle",
-    "nt": "nt",
-    "jsonld": "json-ld",
-    "xml": "xml",
-    "trig": "trig",
-    "nquads": "nquads",
-}
-DATASET_FORMATS = ("trig", "nquads")
-#: File suffixes by export format, used to guess the format from an output path.
-SUFFIXES = {
-    "turtle": ".ttl",
-    "nt": ".nt",
-    "jsonld": ".jsonld",
-    "xml": ".rdf",
-    "trig": ".trig",
-    "nquads": ".nq",
-}
-
-Quad = tuple["Node", "Node", "Node", "IdentifiedNode | None"]
-_OXIGRAPH_TRIPLE_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "xml": ox.RdfFormat.RDF_XML,
-}
+EXPORT_FORMATS = formats.RDF_NAMES
 
 
-def serialize_quads(quads: Iterable[Quad], format: str) -> bytes:
-    """Serialize (subject, predicate, object, graph) quads in a sorted, canonical order.
-
-    Skolem IRIs become blank nodes again with their (canonical, stable) labels. Triple formats
-    merge all graphs; TriG and N-Quads keep them. rdflib writes one sorted N-Quads stream, and
-    Oxigraph's serializers, which keep the order they are given, write the other syntaxes from it;
-    rdflib writes JSON-LD, whose nodes are then sorted.
-    """
-    from rdflib import BNode, Dataset, Graph, URIRef
-
-    if format not in EXPORT_FORMATS:
-        raise FormatError(
-            f"unknown export format {format!r} (use one of {', '.join(EXPORT_FORMATS)})"
-        )
-
-    def unskolemize(term: Node) -> Node:
-        if isinstance(term, URIRef) and str(term).startswith(GENID):
-            return BNode(str(term)[len(GENID) :])
-        return term
-
-    quads = [(unskolemize(s), unskolemize(p), unskolemize(o), g) for s, p, o, g in quads]
-    if format == "jsonld":
-        merged = Graph()
-        for s, p, o, _ in quads:
-            merged.add((s, p, o))
-        from .describe_dataset import jsonld_context
-
-        context = jsonld_context()["@context"]
-        compacted = merged.serialize(
-            format="json-ld", context=context, auto_compact=True, encoding="utf-8"
-        )
-        return _sorted_json(compacted)
-
-    dataset = Dataset()
-    for s, p, o, g in quads:
-        dataset.graph(cast("IdentifiedNode", g)).add((s, p, o))
-
-    lines = sorted(set(dataset.serialize(format="nquads", encoding="utf-8").splitlines()) - {b""})
-    nquads = b"\n".join(lines) + b"\n"
-    if format == "nquads":
-        return nquads
-    parsed = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    if format == "trig":
-        data = ox.serialize(parsed, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format: str) -> int:
+    """Write the statements (N-Quads, plus the closure's N-Triples) in ``format``; count them."""
+    fmt = formats.get(format, kinds=("graph", "dataset"))
+    quads = _quad_lines(asserted, closure)
+    if fmt.kind == "dataset":
+        lines = sorted(set(quads), key=lambda quad: (quad[1], quad[0]))
+        if fmt.name == "nquads":
+            stream.writelines(b"%s %s .\n" % (triple, graph) for triple, graph in lines)
+        else:
+            data = b"".join(b"%s %s .\n" % (triple, graph) for triple, graph in lines)
+            parsed = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+            ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
+        return len(lines)
+    triples = sorted({triple for triple, _ in quads})
+    data = b"".join(triple + b" .\n" for triple in triples)
+    if fmt.name == "nt":
+        stream.write(data)
+    elif fmt.name == "jsonld":
+        stream.write(_compacted_jsonld(data))
     else:
-        triples = list(dict.fromkeys(quad.triple for quad in parsed))  # merged, order kept
-        data = ox.serialize(triples, format=_OXIGRAPH_TRIPLE_FORMATS[format], prefixes=PREFIXES)
-    return data or b""
+        parsed = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
+    return len(triples)
+
+
+def _quad_lines(asserted: Path, closure: Path | None) -> list[tuple[bytes, bytes]]:
+    """(triple, graph) pairs of N-Triples text, split off the lines Oxigraph wrote.
+
+    Every line is ``S P O G .`` with G an IRI (no spaces), so the last two fields split cleanly.
+    """
+    pairs = []
+    for line in asserted.read_bytes().splitlines():
+        triple, graph, _ = line.rsplit(b" ", 2)
+        pairs.append((triple, graph))
+    if closure is not None:
+        inferred = str(ox.NamedNode(INFERRED_GRAPH)).encode()
+        pairs += [(line[:-2], inferred) for line in closure.read_bytes().splitlines()]
+    return pairs
+
+
+def _compacted_jsonld(ntriples: bytes) -> bytes:
+    """JSON-LD compacted with the project's context, its unordered arrays sorted by content."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+    context = jsonld_context()["@context"]
+    compacted = graph.serialize(
+        format="json-ld", context=context, auto_compact=True, encoding="utf-8"
+    )
+    return _sorted_json(compacted)
+
+
+def _rdflib(term: Any) -> Any:
+    """An Oxigraph term as an rdflib term; blank nodes keep their (canonical) labels."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def _sorted_json(data: bytes) -> bytes:

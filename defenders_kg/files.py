@@ -1,35 +1,85 @@
-"""Atomic file writes: a reader sees the old file or the new one, never a truncated mix."""
+"""Writing output where the user pointed, without damaging what is there.
+
+- ``-`` (or no path) is standard output;
+- a symbolic link is followed: its target is written, the link stays a link;
+- a FIFO, a character device or any other non-regular file is written straight into, as
+  ``cat > PATH`` would (replacing /dev/null or a named pipe by a regular file would be damage);
+- a regular file, or a new one, is replaced atomically: the data goes to a temporary file beside
+  it, which is renamed over it only once complete, so a reader sees the old file or the new one and
+  a failure leaves the old one in place.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import ExportError
 
+Writer = Callable[[BinaryIO], None]
+
+
+def write_output(path: str | Path | None, write: Writer) -> None:
+    """Call ``write`` with a binary stream that ends up at ``path`` (see the module docstring).
+
+    Raises ``ExportError`` when the destination cannot be written.
+    """
+    if path is None or str(path) == "-":
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as err:
+        raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise ExportError(f"cannot write {path}: it is a directory")
+        try:
+            with open(target, "wb") as stream:
+                write(stream)
+        except OSError as err:
+            raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+        return
+    _replace_atomically(target, write, shown=str(path), mode=mode)
+
 
 def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
+    """Write ``data`` to ``path`` with the rules of ``write_output``."""
 
-    A failure at any point leaves the previous file (or no file) in place. Raises ``ExportError``.
-    """
-    target = Path(path)
+    def write(stream: BinaryIO) -> None:
+        stream.write(data)
+
+    write_output(path, write)
+
+
+def _replace_atomically(target: Path, write: Writer, *, shown: str, mode: int | None) -> None:
     try:
-        handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as err:
-        raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
+        raise ExportError(f"cannot write {shown}: {err.strerror or err}") from None
     try:
         # mkstemp makes the file private; give it the mode the file it replaces had, or 0644.
-        os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.chmod(temporary, mode & 0o7777 if mode is not None else 0o644)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)
     except OSError as err:
-        Path(temporary).unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise ExportError(f"cannot write {shown}: {err.strerror or err}") from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise

@@ -36,6 +36,12 @@ class Format:
         return self.media_types[0] if self.media_types else "text/plain"
 
     @property
+    def iri(self) -> str:
+        """The format's W3C identifier (http://www.w3.org/ns/formats/...), if it has one."""
+        native = self.rdf or self.results
+        return native.iri if native is not None else ""
+
+    @property
     def is_rdf(self) -> bool:
         return self.kind in ("graph", "dataset")
 

@@ -1,23 +1,32 @@
-"""The knowledge graph as one object: sources, asserted graph, closure, query store, cache."""
+"""The knowledge graph as one object: a facade over load, inference, query, export and validation.
+
+The graph lives in the cache (see ``defenders_kg.cache``) in two layers, each a persisted Oxigraph
+store beside the exact statements as text: *asserted* holds every source file as a named
+graph (and ``asserted.nq``); *inferred* holds the same plus the OWL-RL closure in its own graph (and
+``closure.nt``). Queries read the stores; exports, validation and inference read the text, because
+a store keeps literals in canonical form. Each store is queried with its default graph the union
+of its graphs, which Oxigraph answers far faster than a default graph listing hundreds of statement groups. A warm
+command opens a store read-only and pays only for its query; nothing is parsed again.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import io
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
 
 from . import cache, engine, load
 from ._version import __version__
-from .errors import ExportError, QueryParameterError
-from .files import write_atomic
+from .errors import QueryParameterError
+from .files import write_output
 from .queries import get_query
 from .results import QueryResult
-from .vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -27,13 +36,15 @@ if TYPE_CHECKING:
     from .validate import ValidationReport
 
 #: The modules whose code decides what a cache entry contains; editing them invalidates it.
-_CACHE_RELEVANT_CODE = ("load.py", "inference.py", "reasoner.py")
+_CACHE_RELEVANT_CODE = ("load.py", "inference.py", "reasoner.py", "kg.py")
+_STORE = "store"
+_ASSERTED = "asserted.nq"
+_CLOSURE = "closure.nt"
 
 
-def _cache_key(sources: Sequence[load.Source], *extra: str) -> str:
+def _code_version() -> list[str]:
     here = Path(__file__).parent
-    code = [(here / name).read_text(encoding="utf-8") for name in _CACHE_RELEVANT_CODE]
-    return load.fingerprint(sources, __version__, *extra, *code)[:32]
+    return [(here / name).read_text(encoding="utf-8") for name in _CACHE_RELEVANT_CODE]
 
 
 def progress(message: str) -> None:
@@ -63,8 +74,8 @@ class KnowledgeGraph:
     """The ontology plus instance data: query it, infer over it, validate it, export it.
 
     With no ``data`` it is the embedded graph of the source document; ``data`` files replace that
-    graph, or add to it with ``with_embedded=True``. Parsed graphs and the inferred closure are
-    cached on disk (see ``defenders_kg.cache``), keyed by a hash of every input.
+    graph, or add to it with ``with_embedded=True``. The stores are cached on disk, keyed by the
+    inputs, the package version and the reasoner.
 
     >>> kg = KnowledgeGraph()
     >>> result = kg.query("actors-reprising-roles")
@@ -86,105 +97,102 @@ class KnowledgeGraph:
         self.use_cache = use_cache
         self.reasoner: Engine = reasoner
         self._key: str | None = None
-        self._asserted: Dataset | None = None
-        self._inferred: Graph | None = None
-        self._quads: list[ox.Quad] | None = None
-        self._closure: bytes | None = None
         self._stores: dict[bool, ox.Store] = {}
 
     @property
     def key(self) -> str:
-        """A hash of every input file, the package version and the code that builds the cache."""
+        """A hash of every input, the package version, the reasoner and the code that builds."""
         if self._key is None:
-            self._key = _cache_key(self.sources, self.reasoner)
+            self._key = load.fingerprint(
+                self.sources, __version__, self.reasoner, *_code_version()
+            )[:32]
         return self._key
 
-    def asserted(self) -> Dataset:
-        """The asserted graph as an rdflib Dataset: one named graph per source file."""
-        if self._asserted is None:
-            self._asserted = load.load_sources(self.sources)
-        return self._asserted
-
-    def inferred(self) -> Graph:
-        """The OWL-RL entailments that the asserted graph does not contain, junk removed."""
-        if self._inferred is None:
-            from rdflib import Graph
-
-            self._inferred = Graph().parse(data=self._inferred_ntriples(), format="nt")
-        return self._inferred
-
     def store(self, *, inference: bool = True) -> ox.Store:
-        """An Oxigraph store of the asserted graphs; with ``inference``, the closure in a graph too.
-
-        Each is queried with its default graph the union of its graphs: Oxigraph answers that far
-        faster than a default graph given as a list of hundreds of statement groups.
-        """
+        """The store read-only: the asserted graphs, plus with ``inference`` the closure's graph."""
         if inference not in self._stores:
-            store = ox.Store()
-            store.bulk_extend(self._asserted_quads())
-            if inference:
-                store.bulk_load(
-                    self._inferred_ntriples(),
-                    format=ox.RdfFormat.N_TRIPLES,
-                    to_graph=ox.NamedNode(INFERRED_GRAPH),
-                )
-            self._stores[inference] = store
+            self._stores[inference] = ox.Store.read_only(str(self.store_path(inference=inference)))
         return self._stores[inference]
 
-    def _asserted_quads(self) -> list[ox.Quad]:
-        """The asserted quads, from the cache or parsed (and then cached)."""
-        if self._quads is None:
-            cached = self._cache_path("asserted.nq")
-            if cached is not None and cached.exists():
-                self._quads = list(ox.parse(path=cached, format=ox.RdfFormat.N_QUADS))
-            else:
-                self._quads = load.load_quads(self.sources)
-                data = ox.serialize(self._quads, format=ox.RdfFormat.N_QUADS)
-                self._write_cache("asserted.nq", data)
-        return self._quads
+    def store_path(self, *, inference: bool = True) -> Path:
+        """The folder of the persisted store, built first if needed (other processes open it)."""
+        return self._layer(inference) / _STORE
 
-    def _inferred_ntriples(self) -> bytes:
-        """The closure as N-Triples, from the cache or computed (and then cached)."""
-        if self._closure is None:
-            cached = self._cache_path("inferred.nt")
-            if cached is not None and cached.exists():
-                self._closure = cached.read_bytes()
-            else:
-                self._closure = self._infer()
-                self._write_cache("inferred.nt", self._closure)
-        return self._closure
+    def _layer(self, inference: bool) -> Path:
+        """The cache folder of a layer: its store, and the exact statements as text."""
+        layer = "inferred" if inference else "asserted"
+        build = self._build_inferred if inference else self._build_asserted
+        return cache.materialize(self.key, layer, build, use_cache=self.use_cache)
 
-    def _infer(self) -> bytes:
+    def statements(self, *, inference: bool = True) -> tuple[Path, Path | None]:
+        """The asserted statements as N-Quads, and with ``inference`` the closure as N-Triples.
+
+        These files hold every literal as written; the stores hold them in canonical form.
+        """
+        closure = self._layer(True) / _CLOSURE if inference else None
+        return self._layer(False) / _ASSERTED, closure
+
+    def _build_asserted(self, folder: Path) -> None:
+        progress(f"loading {len(self.sources)} files; cached after")
+        with open(folder / _ASSERTED, "wb") as stream:
+            load.write_nquads(self.sources, stream)
+        store = ox.Store(str(folder / _STORE))
+        store.bulk_load(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+
+    def _build_inferred(self, folder: Path) -> None:
+        asserted, _ = self.statements(inference=False)
+        (folder / _CLOSURE).write_bytes(self._closure(asserted))
+        self.store(inference=False).backup(str(folder / _STORE))
+        store = ox.Store(str(folder / _STORE))
+        graph = ox.NamedNode(INFERRED_GRAPH)
+        store.bulk_load(path=folder / _CLOSURE, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        store.flush()
+
+    def _closure(self, asserted: Path) -> bytes:
+        """The OWL-RL closure of the asserted statements, as N-Triples, junk removed."""
         from .inference import infer_triples
 
         ontology: set[Triple] = set()
         facts: set[Triple] = set()
-        for quad in self._asserted_quads():
-            triple = (str(quad.subject), str(quad.predicate), str(quad.object))
-            is_ontology = quad.graph_name == ox.NamedNode(ONTOLOGY_GRAPH)
-            (ontology if is_ontology else facts).add(triple)
-        progress(
-            f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached after"
-        )
+        ontology_graph = ox.NamedNode(ONTOLOGY_GRAPH)
+        for quad in ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS):
+            triple = _skolem_triple(quad)
+            (ontology if quad.graph_name == ontology_graph else facts).add(triple)
+        progress(f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached")
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
         triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
-        return "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode("utf-8")
+        lines = (f"{_unskolem(s)} {_unskolem(p)} {_unskolem(o)} .\n" for s, p, o in triples)
+        return "".join(lines).encode("utf-8")
 
     def _tbox(self, ontology: set[Triple]) -> set[Triple]:
         """The ontology's OWL-RL closure, cached apart since it depends on the ontology alone."""
-        key = _cache_key(load.ontology_sources(), "tbox")
-        path = self._cache_path("tbox.nt", key)
-        if path is not None and path.exists():
-            return {
-                (str(q.subject), str(q.predicate), str(q.object))
-                for q in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES)
-            }
         from .inference import tbox_closure
 
-        closed = tbox_closure(ontology)
-        data = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted(closed)).encode("utf-8")
-        self._write_cache("tbox.nt", data, key)
-        return closed
+        def build(folder: Path) -> None:
+            closed = tbox_closure(ontology)
+            data = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted(closed))
+            (folder / "tbox.nt").write_text(data, encoding="utf-8")
+
+        key = load.fingerprint(load.ontology_sources(), __version__, "tbox", *_code_version())
+        folder = cache.materialize(key[:32], "tbox", build, use_cache=self.use_cache)
+        return {
+            (str(q.subject), str(q.predicate), str(q.object))
+            for q in ox.parse(path=folder / "tbox.nt", format=ox.RdfFormat.N_TRIPLES)
+        }
+
+    def asserted(self) -> Dataset:
+        """The asserted graph as an rdflib Dataset: one named graph per source file."""
+        asserted, _ = self.statements(inference=False)
+        return load.to_dataset(asserted.read_bytes())
+
+    def inferred(self) -> Graph:
+        """The OWL-RL entailments that the asserted graph does not contain, junk removed."""
+        from rdflib import Graph
+
+        _, closure = self.statements(inference=True)
+        assert closure is not None
+        return Graph().parse(data=closure.read_bytes(), format="nt")
 
     def query(
         self,
@@ -203,7 +211,7 @@ class KnowledgeGraph:
         return engine.run(self.store(inference=use_closure), text)
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
-        """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
+        """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) under the query policy."""
         return engine.run(self.store(inference=inference), text)
 
     def evidence(self, entity: str) -> QueryResult:
@@ -218,46 +226,50 @@ class KnowledgeGraph:
         return result
 
     def export(self, format: str = "turtle", *, inferred: bool = True) -> bytes:
-        """The graph in an RDF syntax, byte-identical for the same input.
+        """The graph in an RDF syntax, byte-identical for the same input (see ``export_to``)."""
+        from .export import write_export
+
+        buffer = io.BytesIO()
+        write_export(*self.statements(inference=inferred), buffer, format)
+        return buffer.getvalue()
+
+    def export_to(
+        self, path: str | Path | None, format: str = "turtle", *, inferred: bool = True
+    ) -> int:
+        """Write an export to ``path`` (``-`` or None for stdout); return the statements written.
 
         Triple formats merge every graph; TriG and N-Quads keep the named graphs (the closure in
-        its own graph). With ``inferred`` the closure is included.
+        its own graph). A regular file is replaced atomically; see ``defenders_kg.files``.
         """
-        from rdflib import URIRef
+        from .export import write_export
 
-        from .export import serialize_quads
+        asserted, closure = self.statements(inference=inferred)
+        written: list[int] = []
 
-        quads = list(self.asserted().quads((None, None, None, None)))
-        if inferred:
-            graph = URIRef(INFERRED_GRAPH)
-            quads += [(s, p, o, graph) for s, p, o in self.inferred()]
-        return serialize_quads(quads, format)
+        def write(stream: BinaryIO) -> None:
+            written.append(write_export(asserted, closure, stream, format))
 
-    def export_to(self, path: str | Path, format: str = "turtle", *, inferred: bool = True) -> None:
-        """Write an export atomically: a failure never leaves a truncated file at ``path``."""
-        write_atomic(path, self.export(format, inferred=inferred))
+        write_output(path, write)
+        return written[0]
 
     def validate(self) -> ValidationReport:
         """SHACL validation (pySHACL) of the asserted graph, plus the quality-check queries."""
         from .validate import validate
 
-        return validate(self)
+        asserted, _ = self.statements(inference=False)
+        return validate(asserted, self.store(inference=True))
 
     def stats(self) -> Stats:
         """Triple counts by layer, and counts of classes, properties, entities and sentences."""
         store = self.store(inference=True)
-        layers = {ONTOLOGY_GRAPH: 0, INFERRED_GRAPH: 0}
-        asserted = 0
-        for quad in store:
-            graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
-            if graph in layers:
-                layers[graph] += 1
-            else:
-                asserted += 1
+        layers = {}
+        for name in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+            text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(name)} {{ ?s ?p ?o }} }}"
+            layers[name] = int(engine.run(store, text).records()[0]["n"])
         counts = self.query("stats").records()[0]
         return Stats(
             ontology_triples=layers[ONTOLOGY_GRAPH],
-            asserted_triples=asserted,
+            asserted_triples=len(store) - layers[ONTOLOGY_GRAPH] - layers[INFERRED_GRAPH],
             inferred_triples=layers[INFERRED_GRAPH],
             classes=int(counts["classes"]),
             properties=int(counts["properties"]),
@@ -266,17 +278,22 @@ class KnowledgeGraph:
             sentences=int(counts["sentences"]),
         )
 
-    def _cache_path(self, name: str, key: str | None = None) -> Path | None:
-        if not self.use_cache:
-            return None
-        try:
-            return cache.entry(key or self.key, name)
-        except OSError:
-            return None
 
-    def _write_cache(self, name: str, data: bytes | None, key: str | None = None) -> None:
-        path = self._cache_path(name, key)
-        if path is None:
-            return
-        with contextlib.suppress(ExportError):  # an unwritable cache only costs speed
-            write_atomic(path, data or b"")
+def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
+    """A term in N-Triples syntax, a blank node as an IRI: the reasoner's own form.
+
+    owlrl relabels blank nodes when it parses, so they cross into inference as IRIs.
+    """
+    if isinstance(term, ox.BlankNode):
+        return sys.intern(f"<{GENID}{term.value}>")
+    return sys.intern(str(term))
+
+
+def _skolem_triple(quad: ox.Quad) -> Triple:
+    return (_skolem(quad.subject), _skolem(quad.predicate), _skolem(quad.object))
+
+
+def _unskolem(term: str) -> str:
+    if term.startswith(f"<{GENID}"):
+        return f"_:{term[len(GENID) + 1 : -1]}"
+    return term

@@ -1,67 +1,85 @@
-"""Stage 1: find the input files; parse them into an rdflib Dataset, one named graph per source."""
+"""Stage 1: find the input files and parse them with Oxigraph, one named graph per file.
+
+Every file is parsed once, by Oxigraph, into one N-Quads text from which the stores that queries
+read are bulk-loaded (see ``write_nquads`` for why the text is kept). A file with blank nodes is
+canonicalized (RDFC-1.0) and its blank nodes labelled from the canonical labels and the file's
+hash, so that labels, and every export, are the same from run to run, and two files never share a
+blank node.
+
+What crosses in from outside is checked first:
+
+- RDF/XML: entity declarations are allowed only as plain text (Protégé declares its namespaces
+  that way); one that refers to another entity, an external one, or a document whose entities
+  could expand past ``MAX_ENTITY_EXPANSION`` bytes is refused before Oxigraph expands anything;
+- JSON-LD: a ``@context`` given by reference is refused, never fetched (remote or ``file:``);
+- TriG and N-Quads: the project's reserved graph names (ontology, closure) are refused.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import io
+import json
+import mmap
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
-from . import paths
+from . import formats, paths
 from .errors import DataLoadError
-from .vocab import DKGR, DOCUMENT_GRAPH, GENID, ONTOLOGY_GRAPH, USER_DATA_GRAPH
+from .formats import Format
+from .vocab import DKGR, DOCUMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, USER_DATA_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
 
-#: rdflib parser names by file suffix. RDF/XML is left out on purpose: its parser expands XML
-#: entities, which a hostile file can turn into an entity bomb.
-FORMATS_BY_SUFFIX = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".trig": "trig",
-    ".nq": "nquads",
-    ".jsonld": "json-ld",
-    ".json": "json-ld",
-}
-_QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+#: Graph names that user data may not use: the package puts its own triples there.
+RESERVED_GRAPHS = frozenset({ONTOLOGY_GRAPH, INFERRED_GRAPH})
+#: The most bytes that the entities of one RDF/XML document may expand to.
+MAX_ENTITY_EXPANSION = 16 * 1024 * 1024
+#: Suffixes accepted for ``--data``.
+DATA_KINDS: tuple[formats.Kind, ...] = ("graph", "dataset")
 
 
 @dataclass(frozen=True)
 class Source:
     """One input file and the named graph its triples go into.
 
-    ``graph`` is ``None`` for quad formats, whose own named graphs are kept (their default graph
-    goes into the user-data graph).
+    ``graph`` is ``None`` for dataset formats, whose named graphs are kept (their default graph
+    goes into the user-data graph). ``embedded`` files ship with the package.
     """
 
     path: Path
     graph: str | None
-    format: str
+    format: Format
+    embedded: bool = False
 
 
 def embedded_sources() -> list[Source]:
     """The document graph and the statement groups that ship with the package."""
-    sources = [Source(paths.document_file(), DOCUMENT_GRAPH, "turtle")]
-    sources += [Source(p, DKGR + p.stem, "turtle") for p in paths.statement_files()]
+    turtle = formats.get("turtle")
+    sources = [Source(paths.document_file(), DOCUMENT_GRAPH, turtle, embedded=True)]
+    sources += [Source(p, DKGR + p.stem, turtle, embedded=True) for p in paths.statement_files()]
     return sources
 
 
 def ontology_sources() -> list[Source]:
-    return [Source(p, ONTOLOGY_GRAPH, "turtle") for p in paths.ontology_files()]
+    turtle = formats.get("turtle")
+    return [Source(p, ONTOLOGY_GRAPH, turtle, embedded=True) for p in paths.ontology_files()]
 
 
 def user_source(path: str | Path) -> Source:
     """A ``--data`` file; its format comes from its suffix."""
     path = Path(path)
-    fmt = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    fmt = formats.by_suffix(path.suffix, kinds=DATA_KINDS)
     if fmt is None:
-        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        known = ", ".join(formats.suffixes(DATA_KINDS))
         raise DataLoadError(f"{path}: unknown RDF file suffix {path.suffix!r} (use one of {known})")
-    return Source(path, None if fmt in _QUAD_FORMATS else USER_DATA_GRAPH, fmt)
+    return Source(path, None if fmt.kind == "dataset" else USER_DATA_GRAPH, fmt)
 
 
 def resolve_sources(
@@ -75,92 +93,228 @@ def resolve_sources(
     return sources
 
 
-def read_bytes(source: Source) -> bytes:
-    try:
-        return source.path.read_bytes()
-    except OSError as err:
-        raise DataLoadError(f"cannot read {source.path}: {err.strerror or err}") from None
-
-
 def fingerprint(sources: Iterable[Source], *extra: str) -> str:
-    """A hash of the sources' bytes and roles, plus any extra strings (versions, engine names)."""
+    """A hash of everything the loaded store depends on.
+
+    Package files count by content. User files count by path, size, modification time and inode,
+    as make and rsync do: hashing a file of millions of quads would cost a warm query more than
+    the query itself.
+    """
     digest = hashlib.sha256()
     for part in extra:
         digest.update(part.encode() + b"\0")
     for source in sources:
-        digest.update(f"{source.graph}\0{source.format}\0".encode())
-        digest.update(hashlib.sha256(read_bytes(source)).digest())
+        digest.update(f"{source.graph}\0{source.format.name}\0".encode())
+        if source.embedded:
+            digest.update(hashlib.sha256(_read(source.path)).digest())
+            continue
+        try:
+            info = source.path.stat()
+        except OSError as err:
+            raise DataLoadError(f"cannot read {source.path}: {err.strerror or err}") from None
+        where = os.path.realpath(source.path)
+        digest.update(f"{where}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0".encode())
     return digest.hexdigest()
 
 
+def write_nquads(sources: Sequence[Source], stream: BinaryIO) -> None:
+    """Parse every source and write its quads to ``stream`` as N-Quads, exactly as stated.
+
+    This text, not a store, is the record of what the sources say: an Oxigraph store keeps
+    literals in canonical form (``"0"^^xsd:nonNegativeInteger`` comes back as an ``xsd:integer``,
+    ``"1.50"`` as ``"1.5"``), which is right for answering queries and wrong for an export.
+    Raises ``DataLoadError`` on the first bad source.
+    """
+    for source in sources:
+        _write_source(source, stream)
+
+
+def _write_source(source: Source, stream: BinaryIO) -> None:
+    path, fmt = source.path, source.format
+    if not os.access(path, os.R_OK) or not path.is_file():
+        reason = "no such file" if not path.exists() else "not a readable file"
+        raise DataLoadError(f"cannot read {path}: {reason}")
+    if fmt.name == "rdfxml":
+        _check_xml_entities(path)
+    if fmt.name == "jsonld":
+        _check_jsonld_contexts(path)
+    target = ox.NamedNode(source.graph or USER_DATA_GRAPH)
+    base = path.resolve().as_uri()
+    try:
+        if _may_have_blank_nodes(path):
+            quads: Iterable[ox.Quad] = _canonical_quads(source, target, base)
+        else:
+            quads = _parse(source, target, base)
+        ox.serialize(quads, stream, format=ox.RdfFormat.N_QUADS)
+    except SyntaxError as err:
+        raise DataLoadError(f"{path}: not valid {fmt.label}: {_first_line(err)}") from None
+    except OSError as err:
+        raise DataLoadError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+def _parse(source: Source, target: ox.NamedNode, base: str) -> Iterator[ox.Quad]:
+    """The file's quads, default-graph triples moved to ``target``, reserved graphs refused."""
+    for quad in ox.parse(path=source.path, format=source.format.rdf, base_iri=base):
+        graph = quad.graph_name
+        if source.graph is not None or isinstance(graph, ox.DefaultGraph):
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
+            continue
+        if isinstance(graph, ox.NamedNode) and graph.value in RESERVED_GRAPHS:
+            raise DataLoadError(
+                f"{source.path}: uses the reserved graph name <{graph.value}>, which holds the "
+                "package's own ontology or closure; rename that graph"
+            )
+        yield quad
+
+
+def _canonical_quads(source: Source, target: ox.NamedNode, base: str) -> list[ox.Quad]:
+    """The file's quads with blank nodes labelled canonically (RDFC-1.0) and per file."""
+    dataset = ox.Dataset(_parse(source, target, base))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    prefix = hashlib.sha256(str(source.path.resolve()).encode()).hexdigest()[:8]
+    if source.embedded:  # the package's files relabel the same wherever they are installed
+        prefix = hashlib.sha256(source.path.name.encode()).hexdigest()[:8]
+
+    def relabel(term: Any) -> Any:
+        if isinstance(term, ox.BlankNode):
+            return ox.BlankNode(f"b{prefix}{term.value}")
+        return term
+
+    return [
+        ox.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name) for q in dataset
+    ]
+
+
+def _may_have_blank_nodes(path: Path) -> bool:
+    """Whether the file could contain a blank node; ``False`` is certain, ``True`` may be wrong.
+
+    Every blank node syntax needs ``_:``, ``[``, ``(`` (an RDF collection) or, in JSON-LD and
+    RDF/XML, an object without an identifier, which this check cannot see cheaply.
+    """
+    if path.suffix.lower() in (".jsonld", ".json", ".rdf", ".owl"):
+        return True
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        if m.find(b"_:") != -1:
+            return True
+        if path.suffix.lower() in (".nt", ".nq"):
+            return False
+        return m.find(b"[") != -1 or m.find(b"(") != -1
+
+
+def _check_xml_entities(path: Path) -> None:
+    """Refuse RDF/XML whose entity declarations could expand without bound, before parsing."""
+    from xml.parsers import expat
+
+    declared: dict[str, int] = {}
+
+    def on_entity(
+        name: str,
+        is_parameter: int,
+        value: str | None,
+        base: str | None,
+        system_id: str | None,
+        public_id: str | None,
+        notation: str | None,
+    ) -> None:
+        if value is None or is_parameter:
+            raise DataLoadError(
+                f"{path}: declares the external or parameter entity {name!r}; "
+                "only plain-text entities are accepted"
+            )
+        if "&" in value or "%" in value:
+            raise DataLoadError(
+                f"{path}: the entity {name!r} refers to another entity; nested entities are "
+                "refused (they are how an XML entity bomb grows)"
+            )
+        declared[name] = len(value)
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.EntityDeclHandler = on_entity
+    references = 0
+    longest = 0
+    try:
+        with open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 16), b""):
+                references += chunk.count(b"&")
+                longest = max(declared.values(), default=0)
+                if references * longest > MAX_ENTITY_EXPANSION:
+                    raise DataLoadError(
+                        f"{path}: its entities could expand past {MAX_ENTITY_EXPANSION} bytes; "
+                        "refused (an XML entity bomb?)"
+                    )
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as err:
+        raise DataLoadError(f"{path}: not valid RDF/XML: {err}") from None
+    longest = max(declared.values(), default=0)
+    if references * longest > MAX_ENTITY_EXPANSION:
+        raise DataLoadError(
+            f"{path}: its entities could expand past {MAX_ENTITY_EXPANSION} bytes; refused"
+        )
+
+
+def _check_jsonld_contexts(path: Path) -> None:
+    """Refuse a JSON-LD document whose ``@context`` would have to be fetched."""
+    try:
+        document = json.loads(_read(path))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DataLoadError(f"{path}: not valid JSON-LD: {err}") from None
+    for reference in _context_references(document):
+        raise DataLoadError(
+            f"{path}: the JSON-LD @context {reference!r} would have to be fetched, and contexts "
+            "are never fetched (remote or file:); copy the context object into the document "
+            'in place of the reference ("@context": { ... })'
+        )
+
+
+def _context_references(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                values = value if isinstance(value, list) else [value]
+                yield from (v for v in values if isinstance(v, str))
+            yield from _context_references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _context_references(item)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise DataLoadError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def load_graph(data: Sequence[str | Path] = (), *, with_embedded: bool = False) -> Dataset:
-    """Parse the ontology and the instance data into a Dataset, one named graph per source.
+    """Parse the ontology and the instance data into an rdflib Dataset, one graph per source.
 
     With no ``data`` the embedded graph is loaded; ``data`` replaces it unless ``with_embedded``.
-    Blank nodes are replaced by deterministic skolem IRIs (see ``skolemize``).
 
     >>> ds = load_graph()
     >>> len(list(ds.graphs())) > 12
     True
     """
-    return load_sources(resolve_sources(data, with_embedded=with_embedded))
+    buffer = io.BytesIO()
+    write_nquads(resolve_sources(data, with_embedded=with_embedded), buffer)
+    return to_dataset(buffer.getvalue())
 
 
-def load_sources(sources: Sequence[Source]) -> Dataset:
-    from rdflib import Dataset, URIRef
+def to_dataset(nquads: bytes) -> Dataset:
+    """N-Quads as an rdflib Dataset, for the libraries that need one (owlrl, pySHACL)."""
+    from rdflib import Dataset
 
     dataset = Dataset()
-    for source in sources:
-        content = read_bytes(source)
-        parsed = _parse(source, content)
-        for name, graph in parsed:
-            target = dataset.graph(URIRef(name))
-            for triple in skolemize(graph):
-                target.add(triple)
+    dataset.parse(data=nquads, format="nquads")
     return dataset
-
-
-def _parse(source: Source, content: bytes) -> list[tuple[str, Graph]]:
-    from rdflib import Dataset, Graph, URIRef
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-
-    try:
-        if source.graph is not None:
-            graph = Graph()
-            graph.parse(data=content, format=source.format, publicID=source.path.resolve().as_uri())
-            return [(source.graph, graph)]
-        dataset = Dataset()
-        dataset.parse(data=content, format=source.format, publicID=source.path.resolve().as_uri())
-    except Exception as err:  # rdflib's parsers raise many unrelated types
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DataLoadError(f"{source.path}: not valid {source.format}: {message}") from None
-    named = []
-    for graph in dataset.graphs():
-        name = str(graph.identifier)
-        if isinstance(graph.identifier, URIRef) and graph.identifier != DATASET_DEFAULT_GRAPH_ID:
-            named.append((name, graph))
-        else:
-            named.append((USER_DATA_GRAPH, graph))
-    return [(name, graph) for name, graph in named if len(graph)]
-
-
-def skolemize(graph: Graph) -> Graph:
-    """Replace blank nodes by IRIs derived from a canonical labelling of the graph.
-
-    rdflib gives blank nodes random labels on every parse; canonical labels (``rdflib.compare``)
-    make caches and exports byte-identical from run to run, and IRIs survive a trip through any
-    triple store. Exports turn these IRIs back into blank nodes.
-    """
-    from rdflib import BNode, Graph, URIRef
-    from rdflib.compare import to_canonical_graph
-
-    if not any(isinstance(t, BNode) for triple in graph for t in triple):
-        return graph
-    result = Graph()
-    for triple in to_canonical_graph(graph):
-        s, p, o = (URIRef(GENID + str(t)) if isinstance(t, BNode) else t for t in triple)
-        result.add((s, p, o))
-    return result
 
 
 def union(dataset: Dataset) -> Graph:
@@ -171,51 +325,3 @@ def union(dataset: Dataset) -> Graph:
     for s, p, o, _ in dataset.quads((None, None, None, None)):
         merged.add((s, p, o))
     return merged
-
-
-_OXIGRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
-
-
-def load_quads(sources: Sequence[Source]) -> list[ox.Quad]:
-    """The same quads as ``load_sources``, parsed by Oxigraph, many times faster than rdflib.
-
-    A file with blank nodes, or in JSON-LD, goes through rdflib and ``skolemize`` so that blank
-    nodes get the same stable IRIs on either path.
-    """
-    quads: list[ox.Quad] = []
-    for source in sources:
-        content = read_bytes(source)
-        parsed = _parse_with_oxigraph(source, content)
-        if parsed is None:
-            dataset = load_sources([source])
-            data = dataset.serialize(format="nquads", encoding="utf-8")
-            parsed = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
-        quads += parsed
-    return quads
-
-
-def _parse_with_oxigraph(source: Source, content: bytes) -> list[ox.Quad] | None:
-    fmt = _OXIGRAPH_FORMATS.get(source.format)
-    if fmt is None:
-        return None
-    target = ox.NamedNode(source.graph or USER_DATA_GRAPH)
-    try:
-        quads = []
-        for quad in ox.parse(content, format=fmt, base_iri=source.path.resolve().as_uri()):
-            if any(
-                isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name)
-            ):
-                return None
-            graph = quad.graph_name
-            if source.graph is not None or isinstance(graph, ox.DefaultGraph):
-                graph = target
-            quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
-    except SyntaxError as err:
-        message = str(err).strip().splitlines()[0]
-        raise DataLoadError(f"{source.path}: not valid {source.format}: {message}") from None
-    return quads

@@ -65,7 +65,7 @@ def check(text: str) -> CheckedQuery:
 
     >>> check("SELECT * WHERE { ?s ?p ?o }").form
     'SELECT'
-    >>> check("SELECT * WHERE { SERVICE <http://example.org/q> { ?s ?p ?o } }")  # doctest: +ELLIPSIS
+    >>> check("SELECT * { SERVICE <http://example.org/q> { ?s ?p ?o } }")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     defenders_kg.errors.QueryRefusedError: SERVICE (federated query) is refused: ...

@@ -1,60 +1,125 @@
-"""Stage 3b: query results and their W3C serializations (SPARQL 1.1 Query Results JSON, XML,
-CSV and TSV), plus an aligned text table for people and RDF syntaxes for graph results."""
+"""Stage 3b: query results, serialized by Oxigraph in the W3C formats (SPARQL 1.1 Query Results
+JSON, XML, CSV and TSV, and RDF syntaxes for graph results), plus an aligned text table for people.
+
+A result keeps one internal form, produced by Oxigraph's own serializer: TSV for SELECT (one line a
+row, every term in N-Triples syntax, so nothing is lost and rows can be counted while the engine
+streams them) and N-Triples for CONSTRUCT and DESCRIBE. Python objects are made from it only
+when asked for (``rows``, ``records()``, the table, DataFrames).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import dataclass, field
-from html import escape
-from typing import Any, Literal
+from functools import cached_property
+from typing import IO, Any, Literal, cast
 
 import pyoxigraph as ox
 
-from .errors import FormatError
+from . import formats
+from .errors import FormatError, ResultTooLargeError
 from .vocab import PREFIXES
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-ResultFormat = Literal["table", "json", "csv", "tsv", "xml"]
-GraphFormat = Literal["turtle", "nt", "nquads", "trig", "xml", "jsonld"]
-RESULT_FORMATS: tuple[str, ...] = ("table", "json", "csv", "tsv", "xml")
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "xml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_XSD_STRING = _XSD + "string"
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_SPARQL_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+Kind = Literal["select", "ask", "graph"]
+RESULT_FORMATS = formats.RESULT_NAMES
+GRAPH_FORMATS = formats.GRAPH_NAMES
 
 
-@dataclass
+class _RowCounter:
+    """A binary sink that stops the serializer, and so the engine, past ``limit`` lines."""
+
+    def __init__(self, limit: int | None, what: str) -> None:
+        self.limit = limit
+        self.what = what
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        chunk = bytes(data)
+        self.lines += chunk.count(b"\n")
+        if self.limit is not None and self.lines > self.limit:
+            raise _RowLimitError
+        self.chunks.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+class _RowLimitError(OSError):
+    pass
+
+
 class QueryResult:
     """The answer to a query: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE.
 
     Terms are pyoxigraph terms; ``None`` in a row is an unbound variable.
     """
 
-    kind: Literal["select", "ask", "graph"]
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[ox.Triple] = field(default_factory=list)
+    def __init__(self, kind: Kind, data: bytes = b"", boolean: bool | None = None) -> None:
+        self.kind: Kind = kind
+        self.boolean = boolean
+        self._data = data
 
     @classmethod
     def from_oxigraph(
-        cls, answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+        cls,
+        answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+        *,
+        max_rows: int | None = None,
     ) -> QueryResult:
+        """Serialize an Oxigraph answer; past ``max_rows`` rows stop and raise instead."""
         if isinstance(answer, ox.QueryBoolean):
-            return cls(kind="ask", boolean=bool(answer))
+            return cls(
+                "ask", answer.serialize(format=ox.QueryResultsFormat.JSON) or b"", bool(answer)
+            )
         if isinstance(answer, ox.QueryTriples):
-            return cls(kind="graph", triples=list(answer))
-        variables = [v.value for v in answer.variables]
-        rows = [tuple(solution[name] for name in variables) for solution in answer]
-        return cls(kind="select", variables=variables, rows=rows)
+            sink = _RowCounter(max_rows, "triples")
+            kind: Kind = "graph"
+            try:
+                answer.serialize(cast(IO[bytes], sink), format=ox.RdfFormat.N_TRIPLES)
+            except _RowLimitError:
+                raise ResultTooLargeError(_too_large(max_rows, "triples")) from None
+        else:
+            sink = _RowCounter(None if max_rows is None else max_rows + 1, "rows")
+            kind = "select"
+            try:
+                answer.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
+            except _RowLimitError:
+                raise ResultTooLargeError(_too_large(max_rows, "rows")) from None
+        return cls(kind, b"".join(sink.chunks))
+
+    @classmethod
+    def from_ntriples(cls, data: bytes) -> QueryResult:
+        """A graph result from N-Triples (as a remote endpoint sends it)."""
+        return cls("graph", data)
+
+    @cached_property
+    def variables(self) -> list[str]:
+        if self.kind != "select":
+            return []
+        header = self._data.split(b"\n", 1)[0].decode("utf-8")
+        return [name.removeprefix("?") for name in header.split("\t") if name]
+
+    @cached_property
+    def rows(self) -> list[tuple[Term | None, ...]]:
+        if self.kind != "select" or not self.variables:
+            return []
+        solutions = ox.parse_query_results(self._data, format=ox.QueryResultsFormat.TSV)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return [tuple(solution[name] for name in self.variables) for solution in solutions]
+
+    @cached_property
+    def triples(self) -> list[ox.Triple]:
+        if self.kind != "graph":
+            return []
+        return [q.triple for q in ox.parse(self._data, format=ox.RdfFormat.N_TRIPLES)]
+
+    def __len__(self) -> int:
+        """The number of rows, or of triples."""
+        if self.kind == "ask":
+            return 1
+        count = self._data.count(b"\n")
+        return count - 1 if self.kind == "select" else count
 
     def records(self) -> list[dict[str, str]]:
         """Rows as dictionaries of plain strings (lexical forms and IRIs), unbound left out."""
@@ -86,24 +151,30 @@ class QueryResult:
 
     def serialize(self, format: str = "table") -> str:
         """This result in a W3C results format, a table, or (graph results) an RDF syntax."""
+        return self.encode(format).decode("utf-8")
+
+    def encode(self, format: str = "table") -> bytes:
+        """``serialize`` as bytes: what the endpoint sends."""
         if self.kind == "graph":
-            syntax = "turtle" if format == "table" else format
-            if syntax not in GRAPH_FORMATS:
-                raise FormatError(
-                    f"graph results can be {', '.join(GRAPH_FORMATS)}, not {format!r}"
-                )
-            data = ox.serialize(self.triples, format=GRAPH_FORMATS[syntax], prefixes=PREFIXES)
-            return (data or b"").decode("utf-8")
-        writer = {
-            "table": self._table,
-            "json": self._json,
-            "csv": self._csv,
-            "tsv": self._tsv,
-            "xml": self._xml,
-        }.get(format)
-        if writer is None:
-            raise FormatError(f"results can be {', '.join(RESULT_FORMATS)}, not {format!r}")
-        return writer()
+            fmt = formats.get("turtle" if format == "table" else format, kinds=("graph",))
+            if fmt.name == "nt":
+                return self._data
+            triples = ox.parse(self._data, format=ox.RdfFormat.N_TRIPLES)
+            return ox.serialize(triples, format=fmt.rdf, prefixes=PREFIXES) or b""
+        fmt = formats.get(format, kinds=("results", "text"))
+        if fmt.name == "table":
+            return self._table().encode("utf-8")
+        if self.kind == "ask":
+            if fmt.name not in ("json", "xml"):
+                raise FormatError(f"{fmt.name} is defined for SELECT results only; use json or xml")
+            if fmt.name == "json":
+                return self._data
+            answer = ox.parse_query_results(self._data, format=ox.QueryResultsFormat.JSON)
+            return answer.serialize(format=fmt.results) or b""
+        if fmt.name == "tsv":
+            return self._data
+        solutions = ox.parse_query_results(self._data, format=ox.QueryResultsFormat.TSV)
+        return solutions.serialize(format=fmt.results) or b""
 
     def _table(self) -> str:
         if self.kind == "ask":
@@ -118,54 +189,12 @@ class QueryResult:
         lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
         return "\n".join(lines) + "\n"
 
-    def _json(self) -> str:
-        if self.kind == "ask":
-            return json.dumps({"head": {}, "boolean": self.boolean}) + "\n"
-        bindings = [
-            {name: _json_term(term) for name, term in zip(self.variables, row, strict=True) if term}
-            for row in self.rows
-        ]
-        document = {"head": {"vars": self.variables}, "results": {"bindings": bindings}}
-        return json.dumps(document, ensure_ascii=False, indent=1) + "\n"
 
-    def _csv(self) -> str:
-        self._require_select("csv")
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(self.variables)
-        for row in self.rows:
-            writer.writerow([_csv_value(term) for term in row])
-        return out.getvalue()
-
-    def _tsv(self) -> str:
-        self._require_select("tsv")
-        lines = ["\t".join(f"?{name}" for name in self.variables)]
-        lines += ["\t".join(_tsv_value(term) for term in row) for row in self.rows]
-        return "\n".join(lines) + "\n"
-
-    def _xml(self) -> str:
-        out = ['<?xml version="1.0"?>', f'<sparql xmlns="{_SPARQL_RESULTS_NS}">', "  <head>"]
-        out += [f"    <variable name={_attr(name)}/>" for name in self.variables]
-        out.append("  </head>")
-        if self.kind == "ask":
-            out.append(f"  <boolean>{'true' if self.boolean else 'false'}</boolean>")
-        else:
-            out.append("  <results>")
-            for row in self.rows:
-                out.append("    <result>")
-                for name, term in zip(self.variables, row, strict=True):
-                    if term is not None:
-                        out.append(f"      <binding name={_attr(name)}>{_xml_term(term)}</binding>")
-                out.append("    </result>")
-            out.append("  </results>")
-        out.append("</sparql>")
-        return "\n".join(out) + "\n"
-
-    def _require_select(self, format: str) -> None:
-        if self.kind != "select":
-            raise FormatError(f"{format} is defined for SELECT results only; use json or xml")
+def _too_large(limit: int | None, what: str) -> str:
+    return f"the result has more than {limit} {what}; add a LIMIT to the query"
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {_XSD + name for name in ("integer", "int", "long", "short", "nonNegativeInteger",
                                       "positiveInteger", "decimal", "double", "float")}  # fmt: skip
 _DATES = {_XSD + "date", _XSD + "dateTime"}
@@ -204,28 +233,6 @@ def _display(term: Term | None) -> str:
     return str(term)
 
 
-def _json_term(term: Term) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        encoded: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            encoded["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            encoded["datatype"] = term.datatype.value
-        return encoded
-    return {
-        "type": "triple",
-        "value": {
-            "subject": _json_term(term.subject),
-            "predicate": _json_term(term.predicate),
-            "object": _json_term(term.object),
-        },
-    }
-
-
 def _csv_value(term: Term | None) -> str:
     if term is None:
         return ""
@@ -234,26 +241,3 @@ def _csv_value(term: Term | None) -> str:
     if isinstance(term, ox.NamedNode | ox.Literal):
         return term.value
     return str(term)
-
-
-def _tsv_value(term: Term | None) -> str:
-    # N-Triples syntax escapes tabs and newlines inside literals, as the TSV format requires.
-    return "" if term is None else str(term)
-
-
-def _xml_term(term: Term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={_attr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value in (_XSD_STRING, _RDF_LANG_STRING):
-            return f"<literal>{escape(term.value)}</literal>"
-        return f"<literal datatype={_attr(term.datatype.value)}>{escape(term.value)}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
-
-
-def _attr(value: str) -> str:
-    return f'"{escape(value)}"'

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-import re
-import tempfile
 import threading
 import urllib.parse
 from dataclasses import dataclass
 from importlib import resources
 from multiprocessing.connection import Connection as Pipe
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from . import engine
-from .errors import DefendersKGError, QuerySyntaxError
+from . import engine, formats
+from .errors import DefendersKGError
 from .queries import get_query, list_queries, query_form
 
 if TYPE_CHECKING:
@@ -35,20 +32,19 @@ if TYPE_CHECKING:
 
     from .kg import KnowledgeGraph
 
-#: Result media types by query form, the first being the default.
-SELECT_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-ASK_TYPES = {k: v for k, v in SELECT_TYPES.items() if v in ("json", "xml")}
-GRAPH_TYPES = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "jsonld",
-}
-_DATASET_CLAUSE = re.compile(r"\bFROM\b", re.IGNORECASE)
+_SELECT = ("json", "xml", "csv", "tsv")
+_ASK = ("json", "xml")
+_GRAPH = ("turtle", "nt", "jsonld", "rdfxml")
+
+
+def offered(names: tuple[str, ...]) -> dict[str, str]:
+    """Media types mapped to format names, from the registry, the first being the default."""
+    return {media: name for name in names for media in formats.get(name).media_types}
+
+
+SELECT_TYPES = offered(_SELECT)
+ASK_TYPES = offered(_ASK)
+GRAPH_TYPES = offered(_GRAPH)
 
 
 @dataclass(frozen=True)
@@ -75,39 +71,15 @@ def _error(status: int, message: str) -> Reply:
 def _answer(store: ox.Store, text: str, fmt: str, media_type: str, max_rows: int) -> Reply:
     """Evaluate one query inside a worker; every outcome becomes a Reply."""
     try:
-        if _DATASET_CLAUSE.search(text) and _has_dataset_clause(text):
-            return _error(
-                400, "FROM and FROM NAMED are refused: this endpoint serves one fixed dataset"
-            )
-        result = engine.run(store, text)
-    except QuerySyntaxError as err:
-        message = str(err)
-        status = 403 if "updates" in message else 500 if message.startswith("query failed") else 400
-        return _error(status, message)
-    if result.kind == "select" and len(result.rows) > max_rows:
-        return _error(400, f"the result has more than {max_rows} rows; add a LIMIT to the query")
-    if result.kind == "graph" and len(result.triples) > max_rows:
-        return _error(400, f"the result has more than {max_rows} triples; add a LIMIT to the query")
-    try:
-        return Reply(200, media_type, result.serialize(fmt).encode("utf-8"))
+        result = engine.run(store, text, max_rows=max_rows)
+        return Reply(200, media_type, result.encode(fmt))
     except DefendersKGError as err:
-        return _error(406, str(err))
+        return _error(err.http_status, str(err))
 
 
-def _has_dataset_clause(text: str) -> bool:
-    """Whether the query names its own dataset (FROM / FROM NAMED), by rdflib's parser."""
-    from rdflib.plugins.sparql import prepareQuery
-
-    try:
-        return bool(prepareQuery(text).algebra.get("datasetClause"))
-    except Exception:  # not parseable by rdflib: be safe, the keyword is there
-        return True
-
-
-def _worker_main(pipe: Pipe, dataset: str) -> None:
-    """A worker process: load the dataset, then answer jobs until the pipe closes."""
-    store = ox.Store()
-    store.bulk_load(path=dataset, format=ox.RdfFormat.N_QUADS)
+def _worker_main(pipe: Pipe, store_path: str) -> None:
+    """A worker process: open the persisted store read-only, answer jobs until the pipe closes."""
+    store = ox.Store.read_only(store_path)
     while True:
         try:
             text, fmt, media_type, max_rows = pipe.recv()
@@ -121,9 +93,7 @@ class QueryPool:
 
     def __init__(self, kg: KnowledgeGraph, limits: Limits) -> None:
         self.limits = limits
-        self._folder = tempfile.TemporaryDirectory(prefix="defenders-kg-serve-")
-        self._dataset = str(Path(self._folder.name) / "dataset.nq")
-        kg.store(inference=True).dump(self._dataset, format=ox.RdfFormat.N_QUADS)
+        self._store_path = str(kg.store_path(inference=True))
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[tuple[Any, Pipe]] = queue.Queue()
         self._lock = threading.Lock()
@@ -133,7 +103,7 @@ class QueryPool:
     def _spawn(self) -> tuple[Any, Pipe]:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, self._dataset), daemon=True
+            target=_worker_main, args=(child, self._store_path), daemon=True
         )
         process.start()
         child.close()
@@ -150,14 +120,18 @@ class QueryPool:
                 reply: Reply = pipe.recv()
                 self._idle.put((process, pipe))
                 return reply
-        except (EOFError, OSError):
-            pass  # the worker died (e.g. out of memory): replace it below
+            timed_out = True
+        except (EOFError, OSError):  # the worker died under the query (a crash, out of memory)
+            timed_out = False
         process.kill()
         process.join()
         self._idle.put(self._spawn())
-        return _error(
-            503, f"the query exceeded the time limit of {self.limits.timeout:g} s and was stopped"
-        )
+        if timed_out:
+            return _error(
+                503,
+                f"the query exceeded the time limit of {self.limits.timeout:g} s and was stopped",
+            )
+        return _error(500, "the query crashed its worker process; it was not answered")
 
     def close(self) -> None:
         while not self._idle.empty():
@@ -165,7 +139,6 @@ class QueryPool:
             pipe.close()
             process.kill()
             process.join()
-        self._folder.cleanup()
 
 
 def negotiate(accept: str, offered: dict[str, str]) -> str | None:
@@ -197,16 +170,8 @@ def negotiate(accept: str, offered: dict[str, str]) -> str | None:
 
 def service_description(endpoint: str) -> str:
     """A SPARQL 1.1 Service Description of this endpoint, in Turtle."""
-    formats = {
-        "application/sparql-results+json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
-        "application/sparql-results+xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
-        "text/csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
-        "text/tab-separated-values": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
-        "text/turtle": "http://www.w3.org/ns/formats/Turtle",
-        "application/n-triples": "http://www.w3.org/ns/formats/N-Triples",
-        "application/ld+json": "http://www.w3.org/ns/formats/JSON-LD",
-    }
-    results = " , ".join(f"<{iri}>" for iri in formats.values())
+    names = dict.fromkeys((*_SELECT, *_GRAPH))
+    results = " , ".join(f"<{formats.get(name).iri}>" for name in names)
     return (
         "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
         "@prefix dcterms: <http://purl.org/dc/terms/> .\n\n"
@@ -239,16 +204,16 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
         if len(text.encode("utf-8")) > limits.max_bytes:
             return reply(_error(413, f"the query is longer than {limits.max_bytes} bytes"))
         form = query_form(text)
-        offered = {"ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}.get(
+        offers = {"ASK": ASK_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}.get(
             form, SELECT_TYPES
         )
-        media_type = negotiate(accept, offered)
+        media_type = negotiate(accept, offers)
         if media_type is None:
-            kinds = ", ".join(offered)
+            kinds = ", ".join(offers)
             return reply(
                 _error(406, f"cannot answer a {form or 'query'} as {accept}; offered: {kinds}")
             )
-        return reply(pool.run(text, offered[media_type], media_type))
+        return reply(pool.run(text, offers[media_type], media_type))
 
     async def sparql(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -313,8 +278,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             query = get_query(request.path_params["name"])
             text = query.bind(dict(request.query_params))
         except DefendersKGError as err:
-            status = 404 if "no canned query" in str(err) else 400
-            return reply(_error(status, str(err)))
+            return reply(_error(err.http_status, str(err)))
         return await run_in_threadpool(evaluate, text, request.headers.get("accept", ""))
 
     async def index(request: Request) -> Response:

@@ -19,7 +19,7 @@ def test_a_second_run_does_not_infer_again(
 ) -> None:
     kg = KnowledgeGraph()
     first = kg.query("creators").rows
-    assert sorted(p.name for p in (cache_dir / kg.key).iterdir()) == ["asserted.nq", "inferred.nt"]
+    assert sorted(p.name for p in (cache_dir / kg.key).iterdir()) == ["asserted", "inferred"]
 
     def no_inference(*args: object, **kwargs: object) -> None:
         raise AssertionError("inference ran although the closure was cached")

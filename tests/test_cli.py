@@ -190,7 +190,7 @@ def test_malformed_data_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     bad = tmp_path / "bad.ttl"
     bad.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
     code, _, err = run(["--data", str(bad), "stats"], capsys)
-    assert code == EXIT_INPUT and f"{bad}: not valid turtle" in err and err.count("\n") == 1
+    assert code == EXIT_INPUT and f"{bad}: not valid Turtle" in err and err.count("\n") == 1
 
 
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,15 +14,17 @@ from rdflib.compare import isomorphic
 
 from defenders_kg import ExportError, KnowledgeGraph
 from defenders_kg.cli import EXIT_OUTPUT, main
+from defenders_kg import formats
 from defenders_kg.export import EXPORT_FORMATS
 
-OXIGRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "xml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "jsonld": ox.RdfFormat.JSON_LD,
+#: rdflib's parser for each export format, as another tool reading the export would use it.
+RDFLIB_PARSERS = {
+    "turtle": "turtle",
+    "nt": "nt",
+    "rdfxml": "xml",
+    "trig": "trig",
+    "nquads": "nquads",
+    "jsonld": "json-ld",
 }
 
 
@@ -37,13 +39,13 @@ def test_round_trip(fmt: str, inferred: bool, kg: KnowledgeGraph) -> None:
     data = kg.export(fmt, inferred=inferred)
     if fmt in ("trig", "nquads"):
         dataset = Dataset()
-        dataset.parse(data=data, format=EXPORT_FORMATS[fmt])
+        dataset.parse(data=data, format=RDFLIB_PARSERS[fmt])
         parsed = Graph()
         for s, p, o, _ in dataset.quads((None, None, None, None)):
             parsed.add((s, p, o))
         assert len(list(dataset.graphs())) >= 14, "named graphs are kept"
     else:
-        parsed = Graph().parse(data=data, format=EXPORT_FORMATS[fmt])
+        parsed = Graph().parse(data=data, format=RDFLIB_PARSERS[fmt])
     expected = _expected(kg, inferred)
     assert len(expected) > (2200 if inferred else 1400)
     assert isomorphic(parsed, expected)
@@ -52,7 +54,7 @@ def test_round_trip(fmt: str, inferred: bool, kg: KnowledgeGraph) -> None:
 
 @pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
 def test_inferred_export_parses_in_oxigraph(fmt: str, kg: KnowledgeGraph) -> None:
-    quads = list(ox.parse(kg.export(fmt, inferred=True), format=OXIGRAPH_FORMATS[fmt]))
+    quads = list(ox.parse(kg.export(fmt, inferred=True), format=formats.get(fmt).rdf))
     assert len(quads) > 2200
 
 
