@@ -12,9 +12,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 
-from defenders_kg import ExportError, KnowledgeGraph
+from defenders_kg import ExportError, KnowledgeGraph, formats
 from defenders_kg.cli import EXIT_OUTPUT, main
-from defenders_kg import formats
 from defenders_kg.export import EXPORT_FORMATS
 
 #: rdflib's parser for each export format, as another tool reading the export would use it.
