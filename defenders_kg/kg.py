@@ -6,7 +6,8 @@ graph (and ``asserted.nq``); *inferred* holds the same plus the OWL-RL closure i
 ``closure.nt``). Queries read the stores; exports, validation and inference read the text, because
 a store keeps literals in canonical form. Each store is queried with its default graph the union
 of its graphs, which Oxigraph answers far faster than a default graph listing hundreds of
-statement groups. A warm command opens a store read-only and pays only for its query; nothing is parsed again.
+statement groups. A warm command opens a store read-only and pays only for its query; nothing
+is parsed again.
 """
 
 from __future__ import annotations
