@@ -92,11 +92,6 @@ def test_void_counts_equal_stats(kg: KnowledgeGraph, tmp_path: Path) -> None:
     assert URIRef("https://w3id.org/defenders-kg/ontology#") in vocabularies
 
 
-def test_an_export_to_a_file_ships_its_description(tmp_path: Path) -> None:
-    assert main(["export", "-o", str(tmp_path / "graph.ttl")]) == 0
-    assert (tmp_path / "graph.void.ttl").exists()
-
-
 def test_the_published_context_is_current() -> None:
     published = paths.data_root() / "ontology" / "context.jsonld"
     assert published.read_text(encoding="utf-8") == jsonld_context_text()
