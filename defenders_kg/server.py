@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-import threading
 import urllib.parse
 from dataclasses import dataclass
 from importlib import resources
@@ -96,7 +95,7 @@ class QueryPool:
         self._store_path = str(kg.store_path(inference=True))
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[tuple[Any, Pipe]] = queue.Queue()
-        self._lock = threading.Lock()
+        self._all: set[Any] = set()
         for _ in range(limits.workers):
             self._idle.put(self._spawn())
 
@@ -107,6 +106,7 @@ class QueryPool:
         )
         process.start()
         child.close()
+        self._all.add(process)
         return process, parent
 
     def run(self, text: str, fmt: str, media_type: str) -> Reply:
@@ -125,6 +125,7 @@ class QueryPool:
             timed_out = False
         process.kill()
         process.join()
+        self._all.discard(process)
         self._idle.put(self._spawn())
         if timed_out:
             return _error(
@@ -132,6 +133,10 @@ class QueryPool:
                 f"the query exceeded the time limit of {self.limits.timeout:g} s and was stopped",
             )
         return _error(500, "the query crashed its worker process; it was not answered")
+
+    def processes(self) -> list[int]:
+        """The process ids of the workers (for operators and tests)."""
+        return [int(process.pid) for process in self._all]
 
     def close(self) -> None:
         while not self._idle.empty():

@@ -236,3 +236,84 @@ def test_a_slow_query_does_not_block_others(endpoint: str) -> None:
     assert call(f"{endpoint}/sparql", form(SELECT))[0] == 200
     assert time.monotonic() - start < 1.5
     slow.join()
+
+
+def test_the_row_limit_stops_evaluation_at_once(endpoint: str) -> None:
+    # Without the row limit this cross product would run into the 2 s time limit (503).
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    status, _, body = call(f"{endpoint}/sparql", form(query))
+    assert status == 400 and b"more than 500 rows" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "media_type"),
+    [
+        (SELECT, "application/json", "application/json"),
+        ("ASK {}", "application/json", "application/json"),
+        (CONSTRUCT, "application/rdf+xml", "application/rdf+xml"),
+        ("DESCRIBE <https://w3id.org/defenders-kg/resource/charlie-cox>", "application/rdf+xml",
+         "application/rdf+xml"),
+    ],
+)  # fmt: skip
+def test_json_and_rdfxml_are_offered(
+    endpoint: str, query: str, accept: str, media_type: str
+) -> None:
+    status, headers, body = call(f"{endpoint}/sparql", form(query), {"Accept": accept})
+    assert status == 200 and headers["content-type"].startswith(media_type)
+    if media_type == "application/rdf+xml":
+        assert list(ox.parse(body, format=ox.RdfFormat.RDF_XML))
+    else:
+        json.loads(body)
+
+
+def test_sparqlwrapper_default_construct_is_rdfxml(endpoint: str, kg: KnowledgeGraph) -> None:
+    client = SPARQLWrapper(f"{endpoint}/sparql")
+    client.setQuery(CONSTRUCT)
+    graph = client.queryAndConvert()
+    assert isinstance(graph, Graph)
+    expected = Graph().parse(data=kg.sparql(CONSTRUCT).serialize("nt"), format="nt")
+    assert len(graph) > 10 and isomorphic(graph, expected)
+
+
+def test_from_gets_the_message_the_library_gives(endpoint: str, kg: KnowledgeGraph) -> None:
+    from defenders_kg import QueryRefusedError
+
+    query = "SELECT * FROM <https://w3id.org/defenders-kg/graph/ontology> WHERE { ?s ?p ?o }"
+    with pytest.raises(QueryRefusedError) as refusal:
+        kg.sparql(query)
+    status, _, body = call(f"{endpoint}/sparql", form(query))
+    assert status == 400 and body.decode().strip() == str(refusal.value)
+
+
+def test_deep_nesting_is_refused_before_the_engine(endpoint: str) -> None:
+    query = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
+    status, _, body = call(
+        f"{endpoint}/sparql", query.encode(), {"Content-Type": "application/sparql-query"}
+    )
+    assert status in (400, 413)
+    shallow = "SELECT * WHERE " + "{" * 100 + "}" * 100
+    status, _, body = call(f"{endpoint}/sparql", form(shallow))
+    assert status == 400 and b"nests brackets more than 32 deep" in body
+
+
+def test_a_crashed_worker_is_reported_as_a_crash(kg: KnowledgeGraph) -> None:
+    import os
+    import signal
+
+    from defenders_kg.server import Limits, QueryPool
+
+    pool = QueryPool(kg, Limits(timeout=30, workers=1))
+    try:
+        replies = []
+        asking = threading.Thread(
+            target=lambda: replies.append(pool.run(CROSS_PRODUCT, "json", "application/json"))
+        )
+        asking.start()
+        time.sleep(1.0)
+        for process in pool.processes():
+            os.kill(process, signal.SIGKILL)
+        asking.join()
+        assert replies[0].status == 500 and b"crashed" in replies[0].body
+        assert pool.run("ASK {}", "json", "application/json").status == 200
+    finally:
+        pool.close()
