@@ -10,11 +10,12 @@ Each file starts with a grlc-style ``#+`` YAML header, so the file stays valid S
     #+ inference: true
     #+ example: defenders-kg query cast --param actorName="Charlie Cox"
 
-Parameters are bound as RDF terms in a trailing ``VALUES`` block built from typed terms, never by
-pasting text into the query, so any value is data. A parameter filters the result variable of the
-same name (``actorName`` keeps the rows whose ``?actorName`` equals the value); left out, it
-matches everything. The trailing VALUES is standard SPARQL 1.1, so the same text runs unchanged on
-any SPARQL endpoint.
+Parameters are bound as RDF terms in a ``VALUES`` block built from typed terms, never by pasting
+text into the query, so any value is data. A parameter filters the result variable of the same name
+(``actorName`` keeps the rows whose ``?actorName`` equals the value); left out, it matches
+everything. The block goes last inside the query's WHERE group, after its BINDs: every store honours
+inline data there, while some (Virtuoso) let a trailing VALUES after the query overwrite the
+variable instead of filtering.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import yaml
 
 from . import paths
 from .errors import QueryDefinitionError, QueryNotFoundError, QueryParameterError
+from .policy import _TOKEN
 from .vocab import PREFIXES
 
 ParamType = Literal["string", "iri", "integer", "date"]
@@ -108,11 +110,11 @@ class Query:
         return query_form(self.text)
 
     def bind(self, values: Mapping[str, object] | None = None) -> str:
-        """The query text with ``values`` bound in a trailing VALUES block of typed terms.
+        """The query text with ``values`` bound in a VALUES block of typed terms, last in WHERE.
 
         >>> q = get_query("cast")
-        >>> q.bind({"actorName": 'Cox" } #'}).splitlines()[-1]
-        'VALUES (?actorName) { ("Cox\\\\" } #") }'
+        >>> [line for line in q.bind({"actorName": 'Cox" } #'}).splitlines() if "VALUES" in line]
+        ['  VALUES (?actorName) { ("Cox\\\\" } #") }']
         """
         values = dict(values or {})
         declared = {p.name: p for p in self.params}
@@ -130,7 +132,35 @@ class Query:
         names = sorted(values)
         terms = [str(declared[name].to_term(values[name])) for name in names]
         variables = " ".join(f"?{name}" for name in names)
-        return f"{self.text.rstrip()}\nVALUES ({variables}) {{ ({' '.join(terms)}) }}\n"
+        where = _where_group(self.text)
+        if where is None:
+            raise QueryDefinitionError(f"{self.path.name}: cannot find its WHERE group")
+        block = f"  VALUES ({variables}) {{ ({' '.join(terms)}) }}\n"
+        # First in the group lets an engine start from the value; a variable that a BIND in the
+        # group assigns may not be bound before that BIND, so then the block goes last.
+        assigned = any(re.search(rf"\bAS\s+\?{name}\b", self.text, re.I) for name in names)
+        at = where[1] if assigned else where[0] + 1
+        return f"{self.text[:at]}{'' if assigned else chr(10)}{block}{self.text[at:]}"
+
+
+def _where_group(text: str) -> tuple[int, int] | None:
+    """The offsets of the braces that open and close the query's WHERE group.
+
+    It is the last group at depth zero: the template of a CONSTRUCT comes before it, and solution
+    modifiers (ORDER BY, LIMIT, GROUP BY, HAVING) never contain braces. Strings, IRIs and comments
+    are skipped whole by the tokenizer.
+    """
+    depth, start, found = 0, 0, None
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "open" and match.group() == "{":
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif match.lastgroup == "close" and match.group() == "}":
+            depth -= 1
+            if depth == 0:
+                found = (start, match.start())
+    return found
 
 
 def query_form(text: str) -> str:

@@ -1,31 +1,47 @@
 """Remote triple stores over the SPARQL 1.1 Protocol and the Graph Store HTTP Protocol.
 
-Nothing here is specific to one store: Oxigraph (``/query``, ``/store``), Apache Jena Fuseki
-(``/DATASET/sparql``, ``/DATASET/data``), GraphDB and Virtuoso speak the same protocols. The HTTP
-client is the standard library's, with an explicit time-out on every request, a bounded number of
-retries with exponential back-off for idempotent requests, and credentials from the environment
-or ``~/.netrc`` that never appear in a message.
+Oxigraph (``/query``, ``/store``), Apache Jena Fuseki (``/DATASET/sparql``, ``/DATASET/data``),
+GraphDB and Virtuoso (``/sparql``, ``/sparql-graph-crud-auth``) speak the same protocols; what
+differs between stores and layouts is decided in one place, ``store_layout``. The HTTP client is
+the standard library's, with an explicit time-out on every request, a bounded number of retries
+with exponential back-off for idempotent requests, and credentials (bearer, basic or digest) from
+the environment, the URL or ``~/.netrc`` that never appear in a message.
+
+``push`` streams the graph out of the local store in batches, so its memory stays bounded at any
+size, and then checks that the store holds what was sent: a 200 answer is not proof.
+``bulk_file`` writes the same data as N-Quads for a store's own loader.
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import netrc
 import os
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pyoxigraph as ox
 
 from .errors import RemoteError
 from .queries import get_query, query_form
 from .results import QueryResult
-from .vocab import INFERRED_GRAPH
+from .store_layout import (
+    MANIFEST_GRAPH,
+    PUSH_NS,
+    Layout,
+    is_system_graph,
+    probe,
+    store_of,
+)
+from .vocab import INFERRED_GRAPH, USER_DATA_GRAPH
 
 if TYPE_CHECKING:
     from .kg import KnowledgeGraph
@@ -33,7 +49,31 @@ if TYPE_CHECKING:
 _RESULTS_JSON = "application/sparql-results+json"
 _N_TRIPLES = "application/n-triples"
 _N_QUADS = "application/n-quads"
+_FORM = "application/x-www-form-urlencoded"
 _RETRIED_STATUSES = {429, 500, 502, 503, 504}
+#: Quads per request body chunk: a few MB of N-Quads, so memory stays flat at any size.
+BATCH = 50_000
+#: Graphs this small travel together in one SPARQL Update on stores without a dataset-wide PUT.
+_SMALL_GRAPH = 2_000
+_VALUED = (ox.NamedNode, ox.BlankNode, ox.Literal)
+_layouts: dict[str, Layout] = {}
+_challenged_hosts: set[str] = set()
+
+
+class Response(NamedTuple):
+    body: bytes
+    media: str
+    headers: Mapping[str, str]
+
+
+class _Body:
+    """A request body made on demand, afresh for each attempt (a retry or an auth challenge)."""
+
+    def __init__(self, make: Callable[[], Iterator[bytes]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._make()
 
 
 @dataclass(frozen=True)
@@ -45,51 +85,90 @@ class Connection:
     backoff: float = 0.5
 
     def request(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
-    ) -> tuple[bytes, str]:
-        """Send one idempotent request, retrying on network errors, time-outs and 5xx answers.
+        self,
+        method: str,
+        url: str,
+        body: bytes | _Body | None,
+        headers: Mapping[str, str],
+        *,
+        retry: bool = True,
+    ) -> Response:
+        """Send one request, retrying on network errors, time-outs and 5xx answers.
 
-        Returns the body and the media type; raises ``RemoteError`` with a message that names the
-        URL (without credentials) and never the credentials themselves.
+        Returns the body, the media type and the headers; raises ``RemoteError`` with a message
+        that names the URL (without credentials) and never the credentials themselves. A request
+        that is not idempotent is sent with ``retry=False``.
         """
         shown = _strip_userinfo(url)
-        request_headers = {**headers, **_credentials(url)}
+        host = urllib.parse.urlsplit(shown).netloc
+        opener, auth = _opener(url)
         last = ""
-        for attempt in range(self.retries + 1):
+        tries = self.retries + 1 if retry else 1
+        attempt = 0
+        while attempt < tries:
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
-            request = urllib.request.Request(
-                _strip_userinfo(url), data=body, method=method, headers=request_headers
-            )
+            attempt += 1
+            sent = {**headers, **({} if host in _challenged_hosts else auth)}
+            request = urllib.request.Request(shown, data=body, method=method, headers=sent)
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                with opener.open(request, timeout=self.timeout) as response:
                     media = response.headers.get_content_type()
-                    return response.read(), media
+                    found = {k.lower(): v for k, v in response.headers.items()}
+                    return Response(response.read(), media, found)
             except urllib.error.HTTPError as err:
                 detail = err.read(300).decode("utf-8", "replace").strip().splitlines()
                 last = f"{shown} answered {err.code} {err.reason}" + (
-                    f": {detail[0]}" if detail else ""
+                    f": {detail[0][:200]}" if detail else ""
                 )
+                basic = sent.get("Authorization", "").startswith("Basic ")
+                if err.code == 401 and basic and host not in _challenged_hosts:
+                    # Virtuoso refuses basic credentials without saying what it wants; asked
+                    # again without them it sends its digest challenge, which the opener answers.
+                    _challenged_hosts.add(host)
+                    attempt -= 1
+                    continue
+                if err.code == 401 and not auth:
+                    last += " (set DEFENDERS_KG_USER and DEFENDERS_KG_PASSWORD, or a token)"
                 if err.code not in _RETRIED_STATUSES:
                     raise RemoteError(last) from None
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
                 reason = getattr(err, "reason", err)
                 last = f"cannot reach {shown}: {reason}"
-        tries = self.retries + 1
         raise RemoteError(f"{last} (after {tries} tr{'y' if tries == 1 else 'ies'})")
 
 
 class RemoteKnowledgeGraph:
     """The knowledge graph in a remote SPARQL 1.1 query endpoint: canned and ad-hoc queries.
 
-    The endpoint is expected to hold what ``push`` uploads: the statement groups as named graphs,
-    the closure in its own graph, and (for queries without inference) the store's default graph
-    the union of its named graphs, as with ``oxigraph serve --union-default-graph``.
+    Before the first query the endpoint's layout is probed once per process (see
+    ``store_layout``): each query then runs as the embedded graph would answer it, or is refused
+    with one message that says how to set the store up. A result that reached the store's row cap
+    is an error, never a short answer.
     """
 
     def __init__(self, endpoint: str, connection: Connection | None = None) -> None:
         self.endpoint = endpoint
         self.connection = connection or Connection()
+
+    @property
+    def layout(self) -> Layout:
+        """What the endpoint holds and how to ask it; probed once, then remembered."""
+        key = _strip_userinfo(self.endpoint)
+        if key not in _layouts:
+            first = self._send("ASK {}", [("query", "ASK {}")])
+            store = store_of(first.headers.get("server", ""))
+
+            def select(text: str) -> list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]:
+                rows = self._post_query(text, [("query", text)]).rows
+                return [[t if not isinstance(t, ox.Triple) else None for t in r] for r in rows]
+
+            _layouts[key] = probe(key, store, select)
+        return _layouts[key]
+
+    def forget(self) -> None:
+        """Probe again before the next query (after the store's data changed)."""
+        _layouts.pop(_strip_userinfo(self.endpoint), None)
 
     def query(
         self,
@@ -98,48 +177,118 @@ class RemoteKnowledgeGraph:
         *,
         inference: bool | None = None,
     ) -> QueryResult:
-        """Run a canned query, unchanged, over the store's union default graph.
+        """Run a canned query with typed parameters; the rows are the embedded graph's rows.
 
-        Canned queries that do not need the closure are written so that its presence does not
-        change their rows (a test checks it), so the remote store can simply hold everything.
-        ``inference=False`` leaves the closure's graph out explicitly, as ``sparql`` does.
+        ``inference`` defaults to what the query's header asks for. Canned queries without
+        inference are written so that the closure does not change their rows (a test checks it),
+        so they run over everything the store holds.
         """
-        return self.sparql(get_query(name).bind(params), inference=inference is not False)
+        canned = get_query(name)
+        closure = canned.inference if inference is None else inference
+        layout = self.layout
+        plan = layout.plan(
+            canned.bind(params), closure=closure, closure_matters=canned.inference, name=name
+        )
+        return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
-        """Run a query over the SPARQL 1.1 Protocol (POST, form-encoded)."""
-        form = [("query", text)]
-        if not inference:
-            # The protocol's dataset parameters leave the closure's graph out of the dataset.
-            graphs = [g for g in self._named_graphs() if g != INFERRED_GRAPH]
-            form += [("default-graph-uri", g) for g in graphs]
-            form += [("named-graph-uri", g) for g in graphs]
-        return self._post_query(text, form)
+        """Run any query over the SPARQL 1.1 Protocol (POST, form-encoded)."""
+        layout = self.layout
+        plan = layout.plan(text, closure=inference, closure_matters=True)
+        return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
 
-    def _named_graphs(self) -> list[str]:
-        listing = self._post_query("", [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")])
-        return sorted(row[0].value for row in listing.rows if isinstance(row[0], ox.NamedNode))
+    def values(self, text: str) -> list[list[str]]:
+        """The rows of a SELECT sent as it is, as strings: for the store's own bookkeeping."""
+        rows = self._post_query(text, [("query", text)]).rows
+        return [[t.value if isinstance(t, _VALUED) else "" for t in row] for row in rows]
 
-    def _post_query(self, text: str, form: list[tuple[str, str]]) -> QueryResult:
+    def _send(self, text: str, form: list[tuple[str, str]]) -> Response:
         graph_result = query_form(text) in ("CONSTRUCT", "DESCRIBE")
-        accept = _N_TRIPLES if graph_result else _RESULTS_JSON
-        body, media = self.connection.request(
+        return self.connection.request(
             "POST",
             self.endpoint,
             urllib.parse.urlencode(form).encode("utf-8"),
-            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+            {"Content-Type": _FORM, "Accept": _N_TRIPLES if graph_result else _RESULTS_JSON},
         )
+
+    def _post_query(self, text: str, form: list[tuple[str, str]]) -> QueryResult:
         try:
-            if graph_result:
-                triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-                return QueryResult(kind="graph", triples=triples)
-            answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            return QueryResult.from_oxigraph(answer)
+            answer = self._send(text, form)
+        except RemoteError as err:
+            if "SQ200: Stack Overflow" in str(err):  # Virtuoso compiles SPARQL on the HTTP thread
+                raise RemoteError(
+                    f"{_strip_userinfo(self.endpoint)} ran out of stack compiling the query; "
+                    "raise HTTPThreadSize in the [HTTPServer] section of virtuoso.ini (2000000)"
+                ) from None
+            raise
+        try:
+            if query_form(text) in ("CONSTRUCT", "DESCRIBE"):
+                result = QueryResult.from_ntriples(answer.body)
+                size = len(result.triples)  # parses, so garbage fails here
+            else:
+                answered = ox.parse_query_results(
+                    _readable_blank_nodes(answer.body), format=ox.QueryResultsFormat.JSON
+                )
+                result = QueryResult.from_oxigraph(answered)
+                size = len(result)
         except (SyntaxError, ValueError) as err:
             raise RemoteError(
                 f"{_strip_userinfo(self.endpoint)} answered something that is not SPARQL results "
-                f"({media}): {str(err).splitlines()[0][:200]}"
+                f"({answer.media}): {str(err).splitlines()[0][:200]}"
             ) from None
+        cap = answer.headers.get("x-sparql-maxrows")
+        if cap is not None and cap.strip().isdigit() and size >= int(cap):
+            raise RemoteError(
+                f"{_strip_userinfo(self.endpoint)} cut the result at its row cap of {cap} "
+                "(Virtuoso: ResultSetMaxRows in virtuoso.ini [SPARQL]); raise the cap or add "
+                "a LIMIT"
+            )
+        return result
+
+
+def _readable_blank_nodes(body: bytes) -> bytes:
+    """Virtuoso names blank nodes ``nodeID://b123``, which is not a blank node label: rename."""
+    if b"nodeID://" not in body:
+        return body
+    import json
+
+    data = json.loads(body)
+    for row in data.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                term["value"] = "v" + "".join(c if c.isalnum() else "_" for c in term["value"])
+    return json.dumps(data).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------- push
+
+
+@dataclass
+class _Sent:
+    """What a push has sent so far, graph by graph, to say what the store holds if it fails."""
+
+    counts: dict[str, int]
+    done: int = 0
+    started: float = 0.0
+    shown: float = 0.0
+
+    def add(self, graph: str, count: int) -> None:
+        self.counts[graph] = self.counts.get(graph, 0) + count
+        self.done += count
+        now = time.monotonic()
+        if sys.stderr.isatty() and now - self.shown > 2:
+            self.shown = now
+            rate = self.done / max(now - self.started, 1e-9)
+            print(
+                f"\rdefenders-kg: pushed {self.done:,} statements ({rate:,.0f}/s)",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
 
 def push(
@@ -149,27 +298,279 @@ def push(
     graph: str | None = None,
     inferred: bool = True,
     connection: Connection | None = None,
+    endpoint: str | None = None,
 ) -> int:
-    """Replace the remote data with this knowledge graph in one Graph Store Protocol request.
+    """Replace the remote data with this knowledge graph; return the number of statements sent.
 
-    Without ``graph``, the whole dataset is replaced (``PUT`` of N-Quads on the store URL): the
-    statement groups stay named graphs and the closure goes into its own graph. With ``graph``,
-    the union of all graphs replaces that one graph (``PUT ...?graph=IRI`` of N-Triples). One
-    request means the store swaps the data in one transaction: a failed upload leaves the previous
-    data in place. Blank nodes travel as their skolem IRIs, so they stay addressable. Returns the
-    number of triples (or quads) sent.
+    Without ``graph``, the whole dataset is replaced and the named graphs are kept (the statement
+    groups, the closure in its own graph). Oxigraph and Fuseki take it as one streamed ``PUT`` of
+    N-Quads, one transaction: a failed upload leaves the previous data. Virtuoso has no
+    dataset-wide PUT; it gets graph by graph (Graph Store Protocol, SPARQL Update for small
+    graphs), between a push record that says unfinished and one that says complete, so that
+    queries refuse a store whose push stopped halfway. With ``graph``, the union of all graphs
+    replaces that one graph, and a push record says so. Afterwards the store is asked what it
+    holds; a count that differs from what was sent is an error. ``endpoint`` is the store's
+    SPARQL query URL, derived from ``store_url`` for Oxigraph, Fuseki and Virtuoso.
     """
-    store = kg.store(inference=inferred)
-    quads = [q for q in store if inferred or q.graph_name != ox.NamedNode(INFERRED_GRAPH)]
+    conn = connection or Connection()
+    query_url = endpoint or query_url_for(store_url)
+    remote = RemoteKnowledgeGraph(query_url, conn)
+    first = remote._send("ASK {}", [("query", "ASK {}")])
+    store = store_of(first.headers.get("server", ""))
+    local = kg.store(inference=inferred)
+    sent = _Sent({}, started=time.monotonic())
+    try:
+        if store == "virtuoso":
+            _push_by_graph(local, store_url, remote, conn, graph, inferred, sent)
+        else:
+            _push_dataset(local, store_url, conn, graph, inferred, sent)
+    except RemoteError as err:
+        raise RemoteError(f"{err}; {_what_it_holds(store, graph, sent)}") from None
+    finally:
+        if sys.stderr.isatty() and sent.shown:
+            print(file=sys.stderr)
+    remote.forget()
+    _verify(remote, sent, record=store == "virtuoso" or graph is not None)
+    return sent.total
+
+
+def query_url_for(store_url: str) -> str:
+    """The SPARQL query URL beside a Graph Store URL, for the stores whose URLs are known."""
+    parts = urllib.parse.urlsplit(store_url)
+    path = parts.path
+    for store_path, query_path in (
+        ("/sparql-graph-crud-auth", "/sparql-auth"),
+        ("/sparql-graph-crud", "/sparql"),
+        ("/store", "/query"),
+        ("/data", "/sparql"),
+        ("/rdf-graphs/service", ""),
+    ):
+        if path.endswith(store_path):
+            path = path[: -len(store_path)] + query_path
+            return urllib.parse.urlunsplit(parts._replace(path=path, query=""))
+    raise RemoteError(
+        f"cannot tell the SPARQL query URL of {_strip_userinfo(store_url)}; give it with --endpoint"
+    )
+
+
+def _graphs(local: ox.Store, inferred: bool) -> list[ox.NamedNode | ox.BlankNode]:
+    names = sorted(local.named_graphs(), key=str)
+    return [g for g in names if inferred or g != ox.NamedNode(INFERRED_GRAPH)]
+
+
+def _manifest(layout: str, graph: str | None, inferred: bool, sent: _Sent, *, complete: bool
+              ) -> list[ox.Triple]:  # fmt: skip
+    """The push record: a blank node, so that it counts as no entity and answers no label."""
+    record = ox.BlankNode("push")
+    values: list[tuple[str, ox.Literal]] = [
+        ("layout", ox.Literal(layout)),
+        ("closure", ox.Literal("true" if inferred else "false")),
+        ("statements", ox.Literal(str(sent.total))),
+        ("complete", ox.Literal("true" if complete else "false")),
+    ]
+    if graph is not None:
+        values.append(("target", ox.Literal(graph)))
+    return [ox.Triple(record, ox.NamedNode(PUSH_NS + key), value) for key, value in values]
+
+
+def _distinct_triples(local: ox.Store, inferred: bool) -> int:
+    closure = "" if inferred else f"FILTER(?g != <{INFERRED_GRAPH}>)"
+    text = (
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
+        f"GRAPH ?g {{ ?s ?p ?o }} {closure} }} }}"
+    )
+    answer = local.query(text)
+    assert isinstance(answer, ox.QuerySolutions)
+    return int(next(iter(answer))[0].value)
+
+
+def _push_dataset(local: ox.Store, store_url: str, conn: Connection, graph: str | None,
+                  inferred: bool, sent: _Sent) -> None:  # fmt: skip
+    """One streamed PUT: N-Quads of the whole dataset, or N-Triples of the merged graph."""
+
+    def nquads() -> Iterator[bytes]:
+        sent.counts.clear()
+        sent.done = 0
+        for name in _graphs(local, inferred):
+            quads = local.quads_for_pattern(None, None, None, name)
+            while chunk := ox.serialize(
+                itertools.islice(quads, BATCH), format=ox.RdfFormat.N_QUADS
+            ):
+                sent.add(name.value, chunk.count(b"\n"))
+                yield chunk
+
+    def ntriples() -> Iterator[bytes]:
+        sent.counts.clear()
+        sent.done = 0
+        assert graph is not None
+        for name in _graphs(local, inferred):
+            quads = local.quads_for_pattern(None, None, None, name)
+            while batch := [q.triple for q in itertools.islice(quads, BATCH)]:
+                sent.done += len(batch)
+                yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
+        # A triple that two graphs state is one triple in the merged graph.
+        sent.counts[graph] = _distinct_triples(local, inferred)
+
     if graph is None:
-        data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-        url, media, count = store_url, _N_QUADS, len(quads)
+        conn.request("PUT", store_url, _Body(nquads), {"Content-Type": _N_QUADS})
+        return
+    conn.request("PUT", _with_query(store_url, {"graph": graph}), _Body(ntriples),
+                 {"Content-Type": _N_TRIPLES})  # fmt: skip
+    record = _manifest("graph", graph, inferred, sent, complete=True)
+    conn.request("PUT", _with_query(store_url, {"graph": MANIFEST_GRAPH}),
+                 ox.serialize(record, format=ox.RdfFormat.N_TRIPLES) or b"",
+                 {"Content-Type": _N_TRIPLES})  # fmt: skip
+
+
+def _push_by_graph(
+    local: ox.Store,
+    store_url: str,
+    remote: RemoteKnowledgeGraph,
+    conn: Connection,
+    graph: str | None,
+    inferred: bool,
+    sent: _Sent,
+) -> None:
+    """Virtuoso: no dataset-wide PUT, so graph by graph, between a push record that says
+    unfinished and one that says complete. Small graphs travel together in one SPARQL Update;
+    large ones, and those with blank nodes (Virtuoso's INSERT DATA refuses them), as Graph Store
+    PUT and POST."""
+    update_url = remote.endpoint
+    gsp_param = "graph-uri" if "sparql-graph-crud" in store_url else "graph"
+
+    def update(text: str) -> None:
+        conn.request("POST", update_url, urllib.parse.urlencode({"update": text}).encode(),
+                     {"Content-Type": _FORM}, retry=False)  # fmt: skip
+
+    def put_chunks(target: str, chunks: Iterator[tuple[bytes, int]]) -> None:
+        method = "PUT"
+        for body, count in chunks:
+            conn.request(method, _with_query(store_url, {gsp_param: target}), body,
+                         {"Content-Type": _N_TRIPLES}, retry=method == "PUT")  # fmt: skip
+            sent.add(target, count)
+            method = "POST"
+        if method == "PUT":  # nothing to send: the graph is emptied
+            update(f"DROP SILENT GRAPH <{target}>")
+            sent.counts.setdefault(target, 0)
+
+    def chunks_of(name: ox.NamedNode | ox.BlankNode) -> Iterator[tuple[bytes, int]]:
+        quads = local.quads_for_pattern(None, None, None, name)
+        while batch := [q.triple for q in itertools.islice(quads, BATCH)]:
+            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"", len(batch)
+
+    def record(complete: bool) -> None:
+        triples = _manifest(
+            "graph" if graph else "dataset", graph, inferred, sent, complete=complete
+        )
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        conn.request("PUT", _with_query(store_url, {gsp_param: MANIFEST_GRAPH}), body,
+                     {"Content-Type": _N_TRIPLES})  # fmt: skip
+
+    record(complete=False)
+    names = _graphs(local, inferred)
+    if graph is not None:
+        merged = (chunk for name in names for chunk in chunks_of(name))
+        put_chunks(graph, merged)
     else:
-        triples = list(dict.fromkeys(q.triple for q in quads))
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        url, media, count = _with_query(store_url, {"graph": graph}), _N_TRIPLES, len(triples)
-    (connection or Connection()).request("PUT", url, data, {"Content-Type": media})
-    return count
+        present = [
+            row[0] for row in remote.values("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        ]
+        sending = {name.value for name in names}
+        stale = [g for g in present if g not in sending and not is_system_graph("virtuoso", g)]
+        for start in range(0, len(stale), 500):
+            update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale[start : start + 500]))
+        pending: list[tuple[str, bytes, int]] = []
+
+        def flush() -> None:
+            if not pending:
+                return
+            drops = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g, _, _ in pending)
+            inserts = "".join(f"GRAPH <{g}> {{\n{body.decode()}}}\n" for g, body, _ in pending)
+            update(f"{drops} ;\nINSERT DATA {{\n{inserts}}}")
+            for g, _, count in pending:
+                sent.add(g, count)
+            pending.clear()
+
+        for name in names:
+            chunks = chunks_of(name)
+            first = next(chunks, (b"", 0))
+            small = first[1] < _SMALL_GRAPH and b"_:" not in first[0]
+            if small:
+                pending.append((name.value, first[0], first[1]))
+                if sum(count for _, _, count in pending) >= BATCH // 2:
+                    flush()
+            else:
+                put_chunks(name.value, itertools.chain([first], chunks))
+        flush()
+    record(complete=True)
+
+
+def _what_it_holds(store: str, graph: str | None, sent: _Sent) -> str:
+    if store != "virtuoso":
+        return "the upload was one transaction, so the store still holds its previous data"
+    done = sum(1 for count in sent.counts.values() if count)
+    return (
+        f"the store now holds {sent.total:,} statements of this push in {done:,} graphs, the "
+        "the rest as before, and its push record says unfinished, so queries refuse it; run "
+        "push again"
+    )
+
+
+def _verify(remote: RemoteKnowledgeGraph, sent: _Sent, *, record: bool) -> None:
+    """Ask the store what it holds, graph by graph, and compare with what was sent."""
+    text = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    held = {g: int(n) for g, n in remote.values(text)}
+    expected = dict(sent.counts)
+    wrong = [(g, n, held.get(g, 0)) for g, n in expected.items() if held.get(g, 0) != n]
+    if record and not held.get(MANIFEST_GRAPH):
+        wrong.append((MANIFEST_GRAPH, 1, 0))
+    if not wrong:
+        return
+    g, n, found = wrong[0]
+    total = sum(held.get(name, 0) for name in expected)
+    raise RemoteError(
+        f"the store answered the push but holds {total:,} of the {sent.total:,} statements sent "
+        f"({len(wrong)} graph{'s' if len(wrong) != 1 else ''} differ; <{g}> holds {found:,} "
+        f"instead of {n:,}); check the store URL and its write permissions"
+    )
+
+
+def bulk_file(kg: KnowledgeGraph, output: str | Path, *, inferred: bool = True) -> int:
+    """Write the dataset as N-Quads for a store's own bulk loader; return the quads written.
+
+    Streams from the local store, so memory stays bounded.
+    """
+    local = kg.store(inference=inferred)
+    sent = _Sent({}, started=time.monotonic())
+    path = Path(output)
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as out:
+            for name in _graphs(local, inferred):
+                quads = local.quads_for_pattern(None, None, None, name)
+                while chunk := ox.serialize(itertools.islice(quads, BATCH),
+                                            format=ox.RdfFormat.N_QUADS):  # fmt: skip
+                    sent.add(name.value, chunk.count(b"\n"))
+                    out.write(chunk)
+        partial.replace(path)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        from .errors import ExportError
+
+        raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+    return sent.total
+
+
+def bulk_commands(path: str | Path) -> str:
+    """The commands that load a bulk file into Oxigraph and into Virtuoso."""
+    file = Path(path).resolve()
+    return (
+        f"oxigraph load --location STORE_DIR --file {file}\n"
+        f"  then: oxigraph serve --location STORE_DIR --union-default-graph\n"
+        f"isql-vt 1111 dba PASSWORD exec=\"ld_dir('{file.parent}', '{file.name}', "
+        f"'{USER_DATA_GRAPH}'); rdf_loader_run(); checkpoint;\"\n"
+        f"  ({file.parent} must be listed in DirsAllowed in virtuoso.ini)\n"
+    )
 
 
 def _with_query(url: str, params: Mapping[str, str]) -> str:
@@ -188,22 +589,22 @@ def _strip_userinfo(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-def _credentials(url: str) -> dict[str, str]:
-    """An Authorization header from the environment, the URL or ``~/.netrc``; empty if none.
+def _opener(url: str) -> tuple[urllib.request.OpenerDirector, dict[str, str]]:
+    """An opener that answers a digest challenge, and the headers sent up front.
 
     ``DEFENDERS_KG_TOKEN`` gives a bearer token; ``DEFENDERS_KG_USER`` and
-    ``DEFENDERS_KG_PASSWORD`` give basic authentication.
+    ``DEFENDERS_KG_PASSWORD`` (or the URL's user info, or ``~/.netrc``) give basic authentication,
+    sent up front, or digest (Virtuoso) or basic when the server challenges. A host that refused
+    basic credentials sent up front gets only answers to its challenges from then on.
     """
     token = os.environ.get("DEFENDERS_KG_TOKEN")
     if token:
-        return {"Authorization": f"Bearer {token}"}
+        return urllib.request.build_opener(), {"Authorization": f"Bearer {token}"}
     parts = urllib.parse.urlsplit(url)
     user, password = os.environ.get("DEFENDERS_KG_USER"), os.environ.get("DEFENDERS_KG_PASSWORD")
     if not user and parts.username:
-        user, password = (
-            urllib.parse.unquote(parts.username),
-            urllib.parse.unquote(parts.password or ""),
-        )
+        user = urllib.parse.unquote(parts.username)
+        password = urllib.parse.unquote(parts.password or "")
     if not user and parts.hostname:
         try:
             entry = netrc.netrc().authenticators(parts.hostname)
@@ -212,6 +613,13 @@ def _credentials(url: str) -> dict[str, str]:
         if entry:
             user, password = entry[0], entry[2]
     if not user:
-        return {}
+        return urllib.request.build_opener(), {}
+    shown = _strip_userinfo(url)
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, shown, user, password or "")
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPDigestAuthHandler(passwords),
+        urllib.request.HTTPBasicAuthHandler(passwords),
+    )
     pair = base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
-    return {"Authorization": f"Basic {pair}"}
+    return opener, {"Authorization": f"Basic {pair}"}
