@@ -147,9 +147,18 @@ class RemoteKnowledgeGraph:
     is an error, never a short answer.
     """
 
-    def __init__(self, endpoint: str, connection: Connection | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        connection: Connection | None = None,
+        *,
+        layout: Layout | None = None,
+    ) -> None:
+        """``layout``, when known (``Layout.assumed``), is used instead of probing the endpoint."""
         self.endpoint = endpoint
         self.connection = connection or Connection()
+        if layout is not None:
+            _layouts[_strip_userinfo(endpoint)] = layout
 
     @property
     def layout(self) -> Layout:

@@ -1,102 +1,86 @@
-"""Remote stores: push to and query a real Oxigraph server, and every fault a network can bring."""
+"""Remote stores: push to and query a real Oxigraph server, and every fault a network can bring.
+
+The other layouts of Oxigraph are in test_layouts.py, Virtuoso in test_virtuoso.py.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
-import shlex
-import shutil
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from servers import free_port, running
+from servers import free_port, oxigraph
+from stores import assert_same, check_every_query, inference_queries
 
 from defenders_kg import (
     Connection,
     KnowledgeGraph,
     RemoteError,
     RemoteKnowledgeGraph,
-    list_queries,
     push,
 )
 from defenders_kg.cli import EXIT_REMOTE, main
-from defenders_kg.queries import Query
+from defenders_kg.store_layout import Layout
 
 FAST = Connection(timeout=5, retries=1, backoff=0.01)
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Oxigraph server on a free loopback port; the test fails if Oxigraph is missing."""
-    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which(
-        "oxigraph"
-    )
-    if binary is None:
-        pytest.fail("the oxigraph server is not installed (pip install oxigraph, in the dev group)")
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-               "--union-default-graph"]  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    with running(command, f"{base}/query?query=ASK%7B%7D"):
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server, union default graph, on a free loopback port."""
+    with oxigraph(str(tmp_path_factory.mktemp("oxigraph"))) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def pushed(oxigraph: str, kg: KnowledgeGraph) -> RemoteKnowledgeGraph:
-    assert push(kg, f"{oxigraph}/store", connection=FAST) > 2000
-    return RemoteKnowledgeGraph(f"{oxigraph}/query", FAST)
+def pushed(server: str, kg: KnowledgeGraph) -> RemoteKnowledgeGraph:
+    assert push(kg, f"{server}/store", connection=FAST) == len(kg.store(inference=True))
+    return RemoteKnowledgeGraph(f"{server}/query", FAST)
 
 
-def params(query: Query) -> dict[str, str]:
-    words = shlex.split(query.example)
-    return dict(words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "--param")
-
-
-@pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
-def test_every_canned_query_gives_the_same_rows_remotely(
-    query: Query, kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
+def test_every_canned_query_and_check_gives_the_embedded_rows(
+    kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
 ) -> None:
-    for values in (
-        ({}, params(query)) if not any(p.required for p in query.params) else (params(query),)
-    ):
-        embedded = kg.query(query.name, values)
-        remote = pushed.query(query.name, values)
-        assert embedded.variables == remote.variables
-        assert embedded.rows == remote.rows
-        assert sorted(map(str, embedded.triples)) == sorted(map(str, remote.triples))
-        assert embedded.rows or embedded.triples
+    assert check_every_query(kg, pushed) == {}
+    layout = pushed.layout
+    assert (layout.kind, layout.union_default, layout.closure) == ("dataset", True, True)
+
+
+def test_without_inference_the_closure_is_left_out(
+    kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
+) -> None:
+    for name in sorted(inference_queries() - {"describe"}):
+        assert_same(kg.query(name, inference=False), pushed.query(name, inference=False))
+    assert kg.query("creators", inference=False).rows == []
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    for inference in (True, False):
+        assert_same(kg.sparql(text, inference=inference), pushed.sparql(text, inference=inference))
+    assert_same(kg.sparql(COUNT), pushed.sparql(COUNT))
 
 
 def test_an_ad_hoc_query_and_the_cli(
-    pushed: RemoteKnowledgeGraph, oxigraph: str, capsys: pytest.CaptureFixture[str]
+    pushed: RemoteKnowledgeGraph, server: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert pushed.sparql("ASK { ?s a <https://schema.org/TVSeries> }").boolean is True
-    assert main(["query", "creators", "--endpoint", f"{oxigraph}/query", "--format", "csv"]) == 0
+    assert main(["query", "creators", "--endpoint", f"{server}/query", "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("The Defenders,Douglas Petrie")
-
-
-def test_push_into_one_named_graph(
-    oxigraph: str, kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
-) -> None:
-    graph = "https://example.org/graph/defenders"
-    count = push(kg, f"{oxigraph}/store", graph=graph, inferred=False, connection=FAST)
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    assert int(pushed.sparql(query).rows[0][0].value) == count  # type: ignore[union-attr]
+    args = ["query", "actors-reprising-roles", "--param", "actorName=Charlie Cox"]
+    assert main([*args, "--endpoint", f"{server}/query", "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
 
 
 def test_an_interrupted_upload_leaves_the_previous_data(
-    oxigraph: str, pushed: RemoteKnowledgeGraph
+    server: str, pushed: RemoteKnowledgeGraph
 ) -> None:
     before = pushed.sparql(COUNT).rows
     body = b"".join(f'<urn:s{i}> <urn:p> "x" <urn:g> .\n'.encode() for i in range(50_000))
-    host, port = oxigraph.removeprefix("http://").split(":")
+    host, port = server.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as upload:
         upload.sendall(
             b"PUT /store HTTP/1.1\r\nHost: x\r\nContent-Type: application/n-quads\r\n"
@@ -115,32 +99,45 @@ def test_a_server_that_is_down(kg: KnowledgeGraph) -> None:
         push(kg, f"{url}/store", connection=FAST)
 
 
-def test_a_wrong_url_is_not_retried(oxigraph: str) -> None:
+def test_a_wrong_url_is_not_retried(server: str) -> None:
     with pytest.raises(RemoteError, match="answered 404") as info:
-        RemoteKnowledgeGraph(f"{oxigraph}/no-such-endpoint", FAST).query("cast")
+        RemoteKnowledgeGraph(f"{server}/no-such-endpoint", FAST).query("cast")
     assert "tries" not in str(info.value)
 
 
 class _Scripted(http.server.BaseHTTPRequestHandler):
-    """A loopback server that answers from a script: (status, content type, body, delay)."""
+    """A loopback server answering from a script: (status, content type, body, delay, headers)."""
 
-    script: ClassVar[list[tuple[int, str, bytes, float]]] = []
+    script: ClassVar[list[tuple[int, str, bytes, float, dict[str, str]]]] = []
     seen: ClassVar[list[dict[str, str]]] = []
+    bodies: ClassVar[list[bytes]] = []
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).bodies.append(self._body())
         type(self).seen.append(dict(self.headers))
-        status, media, body, delay = (
+        status, media, body, delay, headers = (
             type(self).script.pop(0) if len(type(self).script) > 1 else type(self).script[0]
         )
         time.sleep(delay)
         self.send_response(status)
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
     do_PUT = do_POST  # noqa: N815
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        data = b""
+        while size := int(self.rfile.readline().strip() or b"0", 16):
+            data += self.rfile.read(size)
+            self.rfile.readline()
+        self.rfile.readline()
+        return data
 
     def log_message(self, *args: object) -> None:
         pass
@@ -153,7 +150,7 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 
 @pytest.fixture()
 def scripted() -> Iterator[str]:
-    _Scripted.script, _Scripted.seen = [], []
+    _Scripted.script, _Scripted.seen, _Scripted.bodies = [], [], []
     server = _QuietServer(("127.0.0.1", 0), _Scripted)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -161,30 +158,84 @@ def scripted() -> Iterator[str]:
     server.shutdown()
 
 
-ASK_TRUE = (200, "application/sparql-results+json", b'{"head":{},"boolean":true}', 0.0)
+def _remote(url: str, connection: Connection = FAST) -> RemoteKnowledgeGraph:
+    """A client that takes the usual layout on trust, so that the script answers only the query."""
+    return RemoteKnowledgeGraph(url, connection, layout=Layout.assumed(url))
+
+
+JSON = "application/sparql-results+json"
+ASK_TRUE = (200, JSON, b'{"head":{},"boolean":true}', 0.0, {})
+
+
+def _select(variable: str, values: list[str]) -> bytes:
+    rows = ",".join(f'{{"{variable}":{{"type":"literal","value":"{value}"}}}}' for value in values)
+    return f'{{"head":{{"vars":["{variable}"]}},"results":{{"bindings":[{rows}]}}}}'.encode()
 
 
 def test_an_answer_that_is_not_sparql_results(scripted: str) -> None:
-    _Scripted.script = [(200, "text/html", b"<html>Welcome to nginx!</html>", 0.0)]
+    _Scripted.script = [(200, "text/html", b"<html>Welcome to nginx!</html>", 0.0, {})]
     with pytest.raises(RemoteError, match=r"not SPARQL results \(text/html\)"):
-        RemoteKnowledgeGraph(f"{scripted}/query", FAST).sparql("ASK {}")
+        _remote(f"{scripted}/query").sparql("ASK {}")
+    with pytest.raises(RemoteError, match=r"not SPARQL results \(text/html\)"):
+        RemoteKnowledgeGraph(f"{scripted}/probed", FAST).query("cast")  # the probe sees it
 
 
 def test_a_slow_server_times_out(scripted: str) -> None:
-    _Scripted.script = [(200, "application/sparql-results+json", b"{}", 3.0)]
+    _Scripted.script = [(200, JSON, b"{}", 3.0, {})]
     slow = Connection(timeout=0.5, retries=1, backoff=0.01)
     start = time.monotonic()
     with pytest.raises(RemoteError, match="timed out"):
-        RemoteKnowledgeGraph(f"{scripted}/query", slow).sparql("ASK {}")
+        _remote(f"{scripted}/query", slow).sparql("ASK {}")
     assert time.monotonic() - start < 2.5
 
 
 def test_transient_failures_are_retried_with_backoff(scripted: str) -> None:
-    busy = (503, "text/plain", b"busy", 0.0)
+    busy = (503, "text/plain", b"busy", 0.0, {})
     _Scripted.script = [busy, busy, ASK_TRUE]
     patient = Connection(timeout=5, retries=3, backoff=0.01)
-    assert RemoteKnowledgeGraph(f"{scripted}/query", patient).sparql("ASK {}").boolean is True
+    assert _remote(f"{scripted}/query", patient).sparql("ASK {}").boolean is True
     assert len(_Scripted.seen) == 3
+
+
+def test_a_result_cut_at_the_row_cap_is_an_error(scripted: str) -> None:
+    capped = (200, JSON, _select("x", ["a", "b", "c"]), 0.0, {"X-SPARQL-MaxRows": "3"})
+    _Scripted.script = [capped]
+    with pytest.raises(RemoteError, match="cut the result at its row cap of 3"):
+        _remote(f"{scripted}/query").sparql("SELECT ?x WHERE { ?x ?p ?o }")
+    _Scripted.script = [(200, JSON, _select("x", ["a", "b"]), 0.0, {"X-SPARQL-MaxRows": "3"})]
+    assert len(_remote(f"{scripted}/query").sparql("SELECT ?x WHERE { ?x ?p ?o }").rows) == 2
+
+
+def test_a_push_that_stores_nothing_is_an_error(scripted: str, kg: KnowledgeGraph) -> None:
+    """Virtuoso answers a dataset PUT with 200 and an HTML page, and stores nothing."""
+    counts = b'{"head":{"vars":["g","n"]},"results":{"bindings":[]}}'
+    _Scripted.script = [
+        ASK_TRUE,
+        (200, "text/html", b"<html>Upload the resource</html>", 0.0, {}),
+        (200, JSON, counts, 0.0, {}),
+    ]
+    with pytest.raises(RemoteError, match=r"holds 0 of the 2,304 statements sent"):
+        push(kg, f"{scripted}/store", connection=FAST)
+    assert _Scripted.bodies[1].count(b"\n") == 2304  # streamed, chunked, and complete
+
+
+def test_digest_authentication(scripted: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    challenge = 'Digest realm="SPARQL", nonce="abc123", qop="auth", algorithm="MD5"'
+    refused = (401, "text/plain", b"", 0.0, {})
+    asked = (401, "text/plain", b"", 0.0, {"WWW-Authenticate": challenge})
+    _Scripted.script = [refused, asked, ASK_TRUE]
+    monkeypatch.setenv("DEFENDERS_KG_USER", "dba")
+    monkeypatch.setenv("DEFENDERS_KG_PASSWORD", "s3cret")
+    assert _remote(f"{scripted}/sparql-auth").sparql("ASK {}").boolean is True
+    sent = [headers.get("Authorization", "") for headers in _Scripted.seen]
+    assert sent[0].startswith("Basic ") and sent[1] == "" and sent[2].startswith("Digest ")
+    fields = dict(part.strip().split("=", 1) for part in sent[2][7:].split(","))
+    assert fields["username"] == '"dba"' and "s3cret" not in sent[2]
+    ha1 = hashlib.md5(b"dba:SPARQL:s3cret").hexdigest()
+    ha2 = hashlib.md5(b"POST:/sparql-auth").hexdigest()
+    nc, cnonce = fields["nc"], fields["cnonce"].strip('"')
+    expected = hashlib.md5(f"{ha1}:abc123:{nc}:{cnonce}:auth:{ha2}".encode()).hexdigest()
+    assert fields["response"].strip('"') == expected
 
 
 def test_credentials_are_sent_and_never_shown(
@@ -192,15 +243,15 @@ def test_credentials_are_sent_and_never_shown(
 ) -> None:
     _Scripted.script = [ASK_TRUE]
     monkeypatch.setenv("DEFENDERS_KG_TOKEN", "s3cret-token")
-    RemoteKnowledgeGraph(f"{scripted}/query", FAST).sparql("ASK {}")
+    _remote(f"{scripted}/query").sparql("ASK {}")
     assert _Scripted.seen[-1]["Authorization"] == "Bearer s3cret-token"
     monkeypatch.delenv("DEFENDERS_KG_TOKEN")
 
-    _Scripted.script = [(401, "text/plain", b"who are you", 0.0)]
+    _Scripted.script = [(401, "text/plain", b"who are you", 0.0, {})]
     url = scripted.replace("http://", "http://alice:pa55word@") + "/query"
     with pytest.raises(RemoteError) as info:
-        RemoteKnowledgeGraph(url, FAST).sparql("ASK {}")
-    assert _Scripted.seen[-1]["Authorization"].startswith("Basic ")
+        _remote(url).sparql("ASK {}")
+    assert any(h.get("Authorization", "").startswith("Basic ") for h in _Scripted.seen)
     assert "pa55word" not in str(info.value) and "alice" not in str(info.value)
 
 
