@@ -24,6 +24,7 @@ from .results import QueryResult
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _STACK_BYTES = 256 * 1024 * 1024
 T = TypeVar("T")
+_where = threading.local()
 
 
 def run(store: ox.Store, text: str, *, max_rows: int | None = None) -> QueryResult:
@@ -47,11 +48,17 @@ def run(store: ox.Store, text: str, *, max_rows: int | None = None) -> QueryResu
 
 
 def on_big_stack(work: Callable[[], T]) -> T:
-    """Run ``work`` on a thread with a stack large enough for deeply nested queries."""
+    """Run ``work`` on a thread with a stack large enough for deeply nested queries.
+
+    On such a thread already (a server worker runs its whole loop on one), it runs in place.
+    """
+    if getattr(_where, "big_stack", False):
+        return work()
     outcome: list[T] = []
     failure: list[BaseException] = []
 
     def target() -> None:
+        _where.big_stack = True
         try:
             outcome.append(work())
         except BaseException as err:  # handed back to the calling thread as it is

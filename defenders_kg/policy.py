@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import QueryRefusedError, UpdateRefusedError
 from .vocab import DKGR
@@ -57,11 +58,13 @@ class CheckedQuery:
     form: str
 
 
+@lru_cache(maxsize=512)
 def check(text: str) -> CheckedQuery:
     """Refuse what the policy forbids (``QueryRefusedError``); otherwise return the query's form.
 
     A query the tokenizer cannot make sense of passes through unchanged: the engine's parser then
-    reports the syntax error with its position.
+    reports the syntax error with its position. Verdicts are remembered per text: an endpoint
+    sees the same canned queries again and again.
 
     >>> check("SELECT * WHERE { ?s ?p ?o }").form
     'SELECT'

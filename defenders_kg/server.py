@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from . import engine, formats
+from . import engine, formats, linked_data
 from .errors import DefendersKGError
 from .queries import get_query, list_queries, query_form
 
@@ -77,14 +77,21 @@ def _answer(store: ox.Store, text: str, fmt: str, media_type: str, max_rows: int
 
 
 def _worker_main(pipe: Pipe, store_path: str) -> None:
-    """A worker process: open the persisted store read-only, answer jobs until the pipe closes."""
+    """A worker process: open the persisted store read-only, answer jobs until the pipe closes.
+
+    The loop runs on one thread with a large stack, so no query needs a thread of its own.
+    """
     store = ox.Store.read_only(store_path)
-    while True:
-        try:
-            text, fmt, media_type, max_rows = pipe.recv()
-        except (EOFError, OSError):
-            return
-        pipe.send(_answer(store, text, fmt, media_type, max_rows))
+
+    def serve_jobs() -> None:
+        while True:
+            try:
+                text, fmt, media_type, max_rows = pipe.recv()
+            except (EOFError, OSError):
+                return
+            pipe.send(_answer(store, text, fmt, media_type, max_rows))
+
+    engine.on_big_stack(serve_jobs)
 
 
 class QueryPool:
@@ -295,6 +302,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             Route("/sparql", sparql, methods=["GET", "POST"]),
             Route("/queries", catalogue),
             Route("/queries/{name}", canned),
+            *linked_data.routes(pool),  # the IRIs: /resource, /graph, /ontology
         ],
         middleware=[
             Middleware(
@@ -343,4 +351,4 @@ def serve(
     """Run the endpoint with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(kg, limits), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(kg, limits), host=host, port=port, log_level="warning", access_log=False)
