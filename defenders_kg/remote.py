@@ -353,6 +353,7 @@ def query_url_for(store_url: str) -> str:
         ("/store", "/query"),
         ("/data", "/sparql"),
         ("/rdf-graphs/service", ""),
+        ("/statements", ""),
     ):
         if path.endswith(store_path):
             path = path[: -len(store_path)] + query_path

@@ -1,0 +1,157 @@
+"""Virtuoso (Debian's virtuoso-opensource) as a first-class store: push, queries, parameters, the
+row cap, authentication and failures, against a real server started once for the session.
+
+The server runs on loopback ports with a throwaway database and config in a temporary folder
+(tests/servers.py). When Virtuoso is missing or does not start, these tests fail; they never skip.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Iterator
+
+import pytest
+from servers import Virtuoso, virtuoso
+from stores import (
+    assert_same,
+    asserted_checks,
+    check_every_query,
+    expect_refusals,
+    graph_queries,
+    inference_queries,
+)
+
+from defenders_kg import Connection, KnowledgeGraph, RemoteError, RemoteKnowledgeGraph, push
+from defenders_kg.cli import EXIT_REMOTE, main
+from defenders_kg.remote import bulk_file
+from defenders_kg.store_layout import MANIFEST_GRAPH
+
+FAST = Connection(timeout=60, retries=1, backoff=0.01)
+MAX_ROWS = 1000
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    with virtuoso(str(tmp_path_factory.mktemp("virtuoso")), max_rows=MAX_ROWS) as running:
+        yield running
+
+
+@pytest.fixture()
+def pushed(server: Virtuoso, kg: KnowledgeGraph) -> RemoteKnowledgeGraph:
+    """The whole dataset pushed afresh (a test may leave another layout behind)."""
+    assert push(kg, server.store, connection=FAST) == len(kg.store(inference=True))
+    return RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
+
+
+def test_every_canned_query_and_check_gives_the_embedded_rows(
+    kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
+) -> None:
+    assert check_every_query(kg, pushed) == {}
+    layout = pushed.layout
+    assert layout.store == "virtuoso" and layout.kind == "dataset" and layout.closure
+    assert "http://www.openlinksw.com/schemas/virtrdf#" in layout.system_graphs
+
+
+def test_system_graphs_and_the_closure_are_left_out(
+    kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
+) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    for inference in (True, False):
+        assert_same(
+            kg.sparql(count, inference=inference), pushed.sparql(count, inference=inference)
+        )
+    for name in sorted(inference_queries() - {"describe"}):
+        assert_same(kg.query(name, inference=False), pushed.query(name, inference=False))
+
+
+def test_a_parameter_filters(kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph) -> None:
+    """A trailing VALUES block overwrote the variable on Virtuoso: 4 rows instead of 1."""
+    values = {"actorName": "Charlie Cox"}
+    answer = pushed.query("actors-reprising-roles", values)
+    assert len(answer.rows) == 1
+    assert_same(kg.query("actors-reprising-roles", values), answer)
+
+
+def test_a_result_at_the_row_cap_is_an_error(pushed: RemoteKnowledgeGraph) -> None:
+    with pytest.raises(RemoteError, match=f"row cap of {MAX_ROWS}.*ResultSetMaxRows"):
+        pushed.sparql("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    assert len(pushed.sparql(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {MAX_ROWS - 1}").rows) == (
+        MAX_ROWS - 1
+    )
+
+
+def test_the_cli(pushed: RemoteKnowledgeGraph, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["query", "actors-reprising-roles", "--param", "actorName=Charlie Cox"]
+    assert main([*args, "--endpoint", pushed.endpoint, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("Charlie Cox,Matt Murdock")
+
+
+def test_one_named_graph(server: Virtuoso, kg: KnowledgeGraph) -> None:
+    graph = "https://example.org/graph/defenders"
+    push(kg, server.store, graph=graph, connection=FAST)
+    remote = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
+    assert (remote.layout.kind, remote.layout.target) == ("graph", graph)
+    expected = graph_queries() | asserted_checks()
+    expect_refusals(check_every_query(kg, remote), expected, "named graphs", "closure is merged")
+
+
+def test_the_asserted_graph_only(server: Virtuoso, kg: KnowledgeGraph) -> None:
+    push(kg, server.store, inferred=False, connection=FAST)
+    remote = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
+    expect_refusals(check_every_query(kg, remote), inference_queries(), "OWL-RL closure")
+
+
+def test_a_push_replaces_the_graphs_of_the_last_one(
+    server: Virtuoso, kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
+) -> None:
+    server.isql("SPARQL INSERT DATA { GRAPH <urn:stale> { <urn:a> <urn:b> <urn:c> } };")
+    push(kg, server.store, connection=FAST)
+    assert pushed.sparql("ASK { GRAPH <urn:stale> { ?s ?p ?o } }").boolean is False
+
+
+def test_a_push_that_stopped_halfway_is_refused(
+    server: Virtuoso, pushed: RemoteKnowledgeGraph, capsys: pytest.CaptureFixture[str]
+) -> None:
+    complete = "<https://w3id.org/defenders-kg/push#complete>"
+    server.isql(
+        f"SPARQL DELETE WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?r {complete} ?v }} }};",
+        f'SPARQL INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ [] {complete} "false" }} }};',
+    )
+    pushed.forget()
+    assert main(["query", "cast", "--endpoint", pushed.endpoint]) == EXIT_REMOTE
+    err = capsys.readouterr().err
+    assert "the last push did not finish" in err and err.count("\n") == 1
+
+
+def test_wrong_credentials_and_no_credentials(server: Virtuoso, kg: KnowledgeGraph) -> None:
+    wrong = server.store.replace(":dba@", ":not-the-password@")
+    with pytest.raises(RemoteError, match="401") as info:
+        push(kg, wrong, connection=FAST)
+    assert "not-the-password" not in str(info.value)
+    anonymous = f"{server.base}/sparql-graph-crud"
+    with pytest.raises(RemoteError):  # the anonymous SPARQL user may not write
+        push(kg, anonymous, connection=FAST)
+
+
+def test_the_bulk_path(
+    server: Virtuoso, kg: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """N-Quads for Virtuoso's own loader (ld_dir), then the same answers as after a push."""
+    folder = server.folder
+    assert bulk_file(kg, f"{folder}/bulk.nq") == len(kg.store(inference=True))
+    server.isql("SPARQL CLEAR GRAPH <https://w3id.org/defenders-kg/graph/ontology>;")
+    server.isql("DELETE FROM DB.DBA.load_list;")
+    graphs = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST).values(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    )
+    for (graph,) in graphs:
+        if graph.startswith("https://w3id.org/defenders-kg/"):
+            server.isql(f"SPARQL CLEAR GRAPH <{urllib.parse.unquote(graph)}>;")
+    server.isql(
+        f"ld_dir('{folder}', 'bulk.nq', 'https://w3id.org/defenders-kg/graph/data');",
+        "rdf_loader_run();",
+        "checkpoint;",
+    )
+    remote = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
+    remote.forget()
+    assert check_every_query(kg, remote) == {}
