@@ -66,10 +66,18 @@ class ResultTooLargeError(QueryEvaluationError):
 
 
 class InconsistencyError(DefendersKGError):
-    """OWL-RL inference found the knowledge graph inconsistent."""
+    """OWL-RL inference found the knowledge graph inconsistent.
+
+    ``triples`` names the statements involved, in N-Triples syntax, when the engine knows them
+    (owlrl reports a sentence instead, which is then the message).
+    """
 
     exit_code = 6
     http_status = 500
+
+    def __init__(self, message: str, *, triples: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.triples = triples
 
 
 class FormatError(DefendersKGError):

@@ -1,4 +1,10 @@
-"""Stage 2: OWL 2 RL inference with owlrl, into a separate graph, with the junk left out."""
+"""Stage 2: OWL 2 RL inference, into a separate graph, with the junk left out.
+
+The contract of the two engines: for any input, ``fast`` returns exactly the triples ``owlrl``
+returns (both after the junk filter), or it hands the whole input to owlrl; either way the
+answer, or the ``InconsistencyError``, is the same. See ``defenders_kg.reasoner`` for when the
+hand-off happens.
+"""
 
 from __future__ import annotations
 
@@ -7,94 +13,82 @@ from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
-from . import reasoner
-from .errors import InconsistencyError
-from .reasoner import Triple, UnsupportedRuleError
-from .vocab import GENID
+from .errors import DataLoadError, InconsistencyError
+from .reasoner import (
+    VOCABULARY_NAMESPACES,
+    Triple,
+    UnsupportedRuleError,
+    compile_rules,
+    is_junk,
+    materialize,
+    prepare,
+    quiet_rdflib,
+)
 
 if TYPE_CHECKING:
     from rdflib import Graph
+    from rdflib.term import Node
+
+__all__ = [
+    "ENGINES",
+    "VOCABULARY_NAMESPACES",
+    "Engine",
+    "infer",
+    "infer_triples",
+    "is_junk",
+    "tbox_closure",
+    "to_triples",
+]
 
 Engine = Literal["owlrl", "fast"]
 ENGINES: tuple[str, ...] = ("fast", "owlrl")
 
-#: Namespaces whose terms are the RDF/OWL machinery itself; inferred triples about them are junk.
-VOCABULARY_NAMESPACES = (
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "http://www.w3.org/2000/01/rdf-schema#",
-    "http://www.w3.org/2002/07/owl#",
-    "http://www.w3.org/2001/XMLSchema#",
-)
 _OWLRL_ERROR_CLASS = "http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage"
 _OWLRL_ERROR_TEXT = "http://www.daml.org/2002/03/agents/agent-ont#error"
-
-
-def is_junk(triple: tuple[object, object, object]) -> bool:
-    """Whether an inferred triple is left out of the closure.
-
-    The rule, exactly: a triple is junk when (1) its subject is a literal (generalized RDF, which
-    no RDF parser accepts back), or (2) it is ``x owl:sameAs x``, or (3) its subject is an IRI in
-    the RDF, RDFS, OWL or XSD namespace (axiomatic triples about the vocabulary itself), or (4) its
-    predicate is a skolemized blank node, such as an anonymous inverse property in a chain (owlrl
-    itself drops triples whose predicate is a blank node).
-    """
-    from rdflib import OWL, Literal, URIRef
-
-    s, p, o = triple
-    if isinstance(s, Literal):
-        return True
-    if p == OWL.sameAs and s == o:
-        return True
-    if str(p).startswith(GENID):
-        return True
-    return isinstance(s, URIRef) and str(s).startswith(VOCABULARY_NAMESPACES)
 
 
 def infer(graph: Graph, *, ontology: Graph | None = None, engine: Engine = "owlrl") -> Graph:
     """The OWL 2 RL entailments of ``graph`` (plus ``ontology``) not already asserted, minus junk.
 
     ``engine="owlrl"`` is the reference; ``engine="fast"`` closes the ``ontology`` once and applies
-    the compiled rules to ``graph`` (see ``defenders_kg.reasoner``), and falls back to owlrl where
-    those rules do not suffice. Both give the same triples. The inputs are never changed. Raises
-    ``InconsistencyError`` when the graph is inconsistent.
+    the compiled rules to ``graph`` (see ``defenders_kg.reasoner``), handing everything to owlrl
+    where those rules do not suffice. Both give the same triples; blank nodes in the answer are
+    those of the input. The inputs are never changed. Raises ``InconsistencyError`` when the graph
+    is inconsistent (an ill-typed literal included) and ``DataLoadError`` when a term cannot be
+    read.
 
     >>> from rdflib import Graph
     >>> g = Graph().parse(format="turtle", data='''
     ...   @prefix owl: <http://www.w3.org/2002/07/owl#> .
     ...   <urn:p> owl:inverseOf <urn:q> . <urn:a> <urn:p> <urn:b> .''')
     >>> from rdflib import URIRef
-    >>> (URIRef("urn:b"), URIRef("urn:q"), URIRef("urn:a")) in infer(g)
+    >>> (URIRef("urn:b"), URIRef("urn:q"), URIRef("urn:a")) in infer(g, engine="fast")
     True
     >>> len(g)
     2
     """
     from rdflib import Graph
 
-    if engine == "fast":
-        if ontology is None:
-            raise ValueError("the fast engine needs the ontology apart from the instance data")
-        closure = Graph()
-        data = "".join(
-            f"{s} {p} {o} .\n" for s, p, o in infer_triples(to_triples(ontology), to_triples(graph))
-        )
-        return closure.parse(data=data, format="nt")
-    work = Graph()
-    for source in (graph, ontology) if ontology is not None else (graph,):
-        for triple in source.triples((None, None, None)):
-            work.add(triple)
-    return _owlrl(work)
+    terms: dict[str, Node] = {}
+    schema = to_triples(ontology, terms) if ontology is not None else set()
+    facts = to_triples(graph, terms)
+    closure = Graph()
+    with quiet_rdflib():
+        for triple in infer_triples(schema, facts, engine=engine):
+            closure.add(tuple(_to_rdflib(term, terms) for term in triple))  # type: ignore[arg-type]
+    return closure
 
 
-def _owlrl(work: Graph) -> Graph:
-    """Expand ``work`` in place with owlrl; return its new triples minus junk."""
+def _owlrl(triples: Iterable[Triple]) -> set[Triple]:
+    """owlrl's closure of ``triples``, minus what they assert, minus junk; checked for errors."""
     from owlrl import DeductiveClosure, OWLRL_Semantics
     from rdflib import RDF, Graph, URIRef
 
-    asserted = Graph()
-    for triple in work:
-        asserted.add(triple)
-    DeductiveClosure(OWLRL_Semantics).expand(work)
-
+    text = "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+    with quiet_rdflib():
+        work = Graph().parse(data=text, format="nt")
+        asserted = set(work)
+        DeductiveClosure(OWLRL_Semantics).expand(work)
     problems = sorted(
         str(message)
         for error in work.subjects(RDF.type, URIRef(_OWLRL_ERROR_CLASS))
@@ -102,29 +96,77 @@ def _owlrl(work: Graph) -> Graph:
     )
     if problems:
         raise InconsistencyError("the knowledge graph is inconsistent: " + "; ".join(problems))
-
-    closure = Graph()
+    new = Graph()
     for triple in work:
-        if triple not in asserted and not is_junk(triple):
-            closure.add(triple)
-    return closure
+        if triple not in asserted:
+            new.add(triple)
+    return {t for t in to_triples(new) if not is_junk(t)}
 
 
-def to_triples(graph: Graph) -> set[Triple]:
-    """An rdflib graph as a set of N-Triples term strings (the fast engine's representation)."""
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return {
-        (str(q.subject), str(q.predicate), str(q.object))
-        for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-    }
+def to_triples(graph: Graph, terms: dict[str, Node] | None = None) -> set[Triple]:
+    """An rdflib graph as a set of N-Triples term strings (the fast engine's representation).
+
+    Generalized triples (a literal as subject, from owlrl) are kept. ``terms``, when given,
+    collects each string's rdflib term, so that an answer can be turned back into the very terms
+    (blank nodes included) of the input.
+    """
+    strings: dict[Node, str] = {}
+    triples = set()
+    for triple in graph:
+        converted = []
+        for node in triple:
+            text = strings.get(node)
+            if text is None:
+                text = strings[node] = _to_string(node)
+                if terms is not None:
+                    terms.setdefault(text, node)
+            converted.append(text)
+        triples.add((converted[0], converted[1], converted[2]))
+    return triples
+
+
+def _to_string(node: Node) -> str:
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdflibLiteral
+
+    try:
+        if isinstance(node, URIRef):
+            return str(ox.NamedNode(str(node)))
+        if isinstance(node, BNode):
+            return str(ox.BlankNode(str(node)))
+        if isinstance(node, RdflibLiteral):
+            if node.language:
+                return str(ox.Literal(str(node), language=node.language))
+            if node.datatype:
+                return str(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype))))
+            return str(ox.Literal(str(node)))
+    except ValueError as error:
+        raise DataLoadError(f"the term {node.n3()} cannot be read: {error}") from error
+    raise DataLoadError(f"the term {node!r} is not an IRI, a blank node or a literal")
+
+
+def _to_rdflib(term: str, terms: dict[str, Node]) -> Node:
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdflibLiteral
+
+    known = terms.get(term)
+    if known is not None:
+        return known
+    if term.startswith("<"):
+        return URIRef(term[1:-1])
+    if term.startswith("_:"):
+        return BNode(term[2:])
+    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .", format=ox.RdfFormat.N_TRIPLES)))
+    literal = quad.object
+    assert isinstance(literal, ox.Literal)
+    if literal.language:
+        return RdflibLiteral(literal.value, lang=literal.language)
+    return RdflibLiteral(literal.value, datatype=URIRef(literal.datatype.value))
 
 
 def tbox_closure(ontology: set[Triple]) -> set[Triple]:
     """The ontology's triples plus its owlrl closure, as N-Triples strings."""
-    from rdflib import Graph
-
-    work = Graph().parse(data="".join(f"{s} {p} {o} .\n" for s, p, o in ontology), format="nt")
-    return ontology | to_triples(_owlrl(work))
+    return ontology | _owlrl(prepare(ontology))
 
 
 def infer_triples(
@@ -134,21 +176,22 @@ def infer_triples(
     tbox: set[Triple] | None = None,
     engine: Engine = "fast",
 ) -> list[Triple]:
-    """The fast engine on N-Triples strings: entailed triples not in ``ontology`` or ``facts``.
+    """The entailed triples not in ``ontology`` or ``facts``, junk removed, sorted.
 
-    ``tbox`` is ``tbox_closure(ontology)`` when the caller has it already. Falls back to owlrl
-    (on everything) when the compiled rules do not cover the data; sorted for stable output.
+    ``tbox`` is ``tbox_closure(ontology)`` when the caller has it already. ``engine="fast"`` hands
+    everything to owlrl when the compiled rules do not cover the input; ``engine="owlrl"`` always
+    runs owlrl on everything.
     """
     facts = set(facts)
     asserted = ontology | facts
-    try:
-        if engine == "owlrl":
-            raise UnsupportedRuleError("owlrl was asked for")
-        closed = tbox if tbox is not None else tbox_closure(ontology)
-        derived = reasoner.materialize(reasoner.compile_rules(closed), facts) | closed
-    except UnsupportedRuleError:
-        from rdflib import Graph
-
-        everything = "".join(f"{s} {p} {o} .\n" for s, p, o in asserted)
-        derived = to_triples(_owlrl(Graph().parse(data=everything, format="nt")))
-    return sorted(t for t in derived - asserted if not reasoner.is_junk(t))
+    prepared = prepare(asserted)  # the literals' check (dt-not-type) is the same for both
+    derived: set[Triple] | None = None
+    if engine == "fast":
+        try:
+            closed = prepare(tbox if tbox is not None else tbox_closure(ontology))
+            derived = materialize(compile_rules(closed), prepare(facts)) | closed
+        except UnsupportedRuleError:
+            derived = None
+    if derived is None:
+        derived = _owlrl(prepared)
+    return sorted(t for t in derived - asserted - prepared if not is_junk(t))
