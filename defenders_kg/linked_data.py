@@ -63,6 +63,7 @@ _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _EXPLICIT = DKG + "Explicit"
 _IMPLICIT = DKG + "Implicit"
 _SUPPORT = {_EXPLICIT: "stated", _IMPLICIT: "implied"}
+_COMMON_WORDS = frozenset({"The", "And", "For", "With", "From", "Triples", "Sentence"})
 _NIF_CONTEXT = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Context"
 _QUERY_PREFIXES = f"""PREFIX dkg: <{DKG}>
 PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
@@ -198,13 +199,46 @@ def _term(iri: str) -> str:
 # -- queries ---------------------------------------------------------------------------------------
 
 
+#: A page never holds more than this many pages of the runner's row limit.
+MAX_PAGES = 100
+
+
+class Paged:
+    """A runner whose answers are limited to ``page_size`` rows (the endpoint's row limit): a
+    SELECT is then read page by page (``LIMIT``/``OFFSET`` on its ``ORDER BY``), each page one
+    query under the time limit, up to ``MAX_PAGES`` pages."""
+
+    def __init__(self, runner: Runner, page_size: int) -> None:
+        self.runner = runner
+        self.page_size = page_size
+
+    def run(self, text: str, fmt: str, media_type: str) -> Answer:
+        return self.runner.run(text, fmt, media_type)
+
+
 def _select(runner: Runner, text: str) -> list[dict[str, Any]]:
-    """The bindings of a SELECT, in SPARQL JSON; a refused or failed query raises."""
+    """The bindings of a SELECT (all its pages), in SPARQL JSON; a refused or failed query
+    raises ``LinkedDataError`` with the status the runner gave."""
+    size = runner.page_size if isinstance(runner, Paged) else None
+    if size is None or text.lstrip().startswith("ASK"):
+        return _select_once(runner, text)
+    rows: list[dict[str, Any]] = []
+    for page in range(MAX_PAGES):
+        found = _select_once(runner, f"{text}\nLIMIT {size} OFFSET {page * size}")
+        rows += found
+        if len(found) < size:
+            return rows
+    message = f"more than {MAX_PAGES * size} rows; query it at /sparql with LIMIT and OFFSET\n"
+    raise LinkedDataError(Document(413, "text/plain; charset=utf-8", message.encode()))
+
+
+def _select_once(runner: Runner, text: str) -> list[dict[str, Any]]:
     answer = runner.run(text, "json", "application/sparql-results+json")
     if answer.status != 200:
         message = answer.body.decode("utf-8", "replace").strip()
-        raise LinkedDataError(Document(answer.status, "text/plain; charset=utf-8",
-                                       (message + "\n").encode()))  # fmt: skip
+        raise LinkedDataError(
+            Document(answer.status, "text/plain; charset=utf-8", (message + "\n").encode())
+        )
     data = json.loads(answer.body)
     if "boolean" in data:
         return [{"boolean": data["boolean"]}]
@@ -556,19 +590,21 @@ def highlight(sentence: str, begin: int, phrases: Iterable[str]) -> str:
     ``begin`` is the sentence's ``nif:beginIndex`` in the paragraph, so each mark carries its
     own offsets into the paragraph (0-based code points, end exclusive, as in graph/document.ttl).
     A phrase that does not occur whole falls back to its capitalized words (the text says "Cox"
-    where the label says "Charlie Cox").
+    where the label says "Charlie Cox"; an n-ary node's label "Sigourney Weaver in The
+    Defenders" is found through the name it contains).
     """
     spans: list[tuple[int, int]] = []
     for phrase in phrases:
         found = _occurrences(sentence, phrase)
-        if not found and 0 < len(phrase.split()) <= 3:
+        if not found:
             for word in phrase.split():
-                if len(word) > 2 and word[0].isupper():
+                if len(word) > 2 and word[0].isupper() and word not in _COMMON_WORDS:
                     found += _occurrences(sentence, word)
         spans += found
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
+        # Words next to each other ("Sigourney" "Weaver") make one mark.
+        if merged and (start <= merged[-1][1] or not sentence[merged[-1][1] : start].strip()):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
@@ -862,7 +898,8 @@ def ontology_graph(runner: Runner) -> Any:
                        datatype=URIRef(datatype) if datatype else None)  # fmt: skip
 
     graph = Graph()
-    text = f"SELECT ?s ?p ?o WHERE {{ GRAPH {_term(ONTOLOGY_GRAPH)} {{ ?s ?p ?o }} }}"
+    ontology = _term(ONTOLOGY_GRAPH)
+    text = f"SELECT ?s ?p ?o WHERE {{ GRAPH {ontology} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o"
     for row in _select(runner, text):
         graph.add((term(row["s"]), term(row["p"]), term(row["o"])))
     return graph
@@ -928,6 +965,11 @@ def routes(runner: Runner) -> list[Any]:
     from starlette.responses import RedirectResponse, Response
     from starlette.routing import Route
 
+    # The endpoint's pool answers at most its row limit; pages and descriptions read past it in
+    # pages, each one query under the same time limit.
+    limits = getattr(runner, "limits", None)
+    if limits is not None:
+        runner = Paged(runner, limits.max_rows)
     ontology = _OntologyPage(runner)
 
     async def answer(request: Request, where: Target | None, fmt: str | None) -> Response:

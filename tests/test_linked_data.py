@@ -1,0 +1,281 @@
+"""Dereferenceable IRIs: 303 content negotiation, descriptions, entity and paragraph pages."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from defenders_kg import KnowledgeGraph
+from defenders_kg import linked_data as ld
+from defenders_kg.vocab import DKG, DKGR, INFERRED_GRAPH
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = (ROOT / "graph" / "source" / "the-defenders.txt").read_text(encoding="utf-8")
+CHARLIE = DKGR + "charlie-cox"
+RDF_TYPES = {
+    "text/turtle": "charlie-cox.ttl",
+    "application/n-triples": "charlie-cox.nt",
+    "application/ld+json": "charlie-cox.jsonld",
+    "application/rdf+xml": "charlie-cox.rdf",
+    "application/trig": "charlie-cox.trig",
+    "application/n-quads": "charlie-cox.nq",
+}
+
+
+@pytest.fixture(scope="module")
+def runner(kg: KnowledgeGraph) -> ld.StoreRunner:
+    return ld.StoreRunner(kg.store(inference=True))
+
+
+def fetch(url: str, accept: str = "", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """GET without following redirects: status, headers (lower-case names), body."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    connection.request("GET", path, headers={"Accept": accept, **headers} if accept else headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+# -- names and paths -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["..", "../etc", "a/b", "a%2Fb", "a\\b", "a\x00b", ".hidden", "", "a b", "x.ttl"]
+)
+def test_a_name_that_could_leave_the_served_tree_is_no_target(name: str) -> None:
+    assert ld.target("resource", name) is None
+    assert ld.target("graph", name) is None
+
+
+def test_a_plain_slug_names_its_iri() -> None:
+    where = ld.target("resource", "charlie-cox")
+    assert where is not None and where.iri == CHARLIE and where.path == "resource/charlie-cox"
+    assert ld.split_suffix("charlie-cox.ttl") == ("charlie-cox", "turtle")
+    assert ld.split_suffix("charlie-cox") == ("charlie-cox", None)
+
+
+# -- the endpoint: 303, documents, 404, headers ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("accept", "location"), [
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "charlie-cox.html"),
+    ("", "charlie-cox.html"),
+    *RDF_TYPES.items(),
+    ("text/turtle;q=0.5, application/ld+json", "charlie-cox.jsonld"),
+])  # fmt: skip
+def test_the_iri_answers_303_to_the_document_the_accept_header_prefers(
+    endpoint: str, accept: str, location: str
+) -> None:
+    status, headers, _ = fetch(f"{endpoint}/resource/charlie-cox", accept)
+    assert status == 303
+    assert headers["location"] == location
+    assert "Accept" in headers["vary"]
+
+
+def test_an_accept_header_nothing_fits_gets_406(endpoint: str) -> None:
+    status, _, body = fetch(f"{endpoint}/resource/charlie-cox", "image/png")
+    assert status == 406
+    assert b"text/turtle" in body
+
+
+def test_the_turtle_description_holds_asserted_then_inferred_triples(endpoint: str) -> None:
+    status, headers, body = fetch(f"{endpoint}/resource/charlie-cox.ttl")
+    assert status == 200
+    assert headers["content-type"].startswith("text/turtle")
+    assert headers["etag"].startswith('"') and "max-age" in headers["cache-control"]
+    assert "Accept" in headers["vary"]
+    text = body.decode()
+    triples = {str(t) for t in ox.parse(body, format=ox.RdfFormat.TURTLE)}
+    asserted = f"<{DKGR}credit-charlie-cox> <{DKG}actor> <{CHARLIE}>"
+    inferred = f"<{CHARLIE}> <{DKG}portrays> <{DKGR}matt-murdock>"
+    assert asserted in triples and inferred in triples  # as object, and as subject
+    head, _, tail = text.partition("# Inferred by OWL-RL")
+    assert "dkgr:credit-charlie-cox dkg:actor dkgr:charlie-cox" in head
+    assert "dkg:portrays dkgr:matt-murdock" in tail and "portrays" not in head
+
+
+def test_an_unchanged_document_answers_304(endpoint: str) -> None:
+    _, headers, _ = fetch(f"{endpoint}/resource/charlie-cox.ttl")
+    status, _, body = fetch(
+        f"{endpoint}/resource/charlie-cox.ttl", **{"If-None-Match": headers["etag"]}
+    )
+    assert status == 304 and body == b""
+
+
+def test_trig_keeps_each_triple_in_the_graph_of_its_sentence_or_the_closure(endpoint: str) -> None:
+    _, _, body = fetch(f"{endpoint}/resource/charlie-cox.trig")
+    graphs = {str(q.graph_name) for q in ox.parse(body, format=ox.RdfFormat.TRIG)}
+    assert {f"<{DKGR}s04-stated>", f"<{DKGR}s06-stated>", f"<{INFERRED_GRAPH}>"} <= graphs
+
+
+def test_json_ld_is_compacted_with_the_context_and_keeps_the_graphs(endpoint: str) -> None:
+    status, headers, body = fetch(f"{endpoint}/resource/charlie-cox.jsonld")
+    assert status == 200 and headers["content-type"].startswith("application/ld+json")
+    document = json.loads(body)
+    assert document["@context"]["actor"] == {"@id": "dkg:actor", "@type": "@id"}
+    text = json.dumps(document)
+    assert '"actor": "dkgr:charlie-cox"' in text
+    _, _, trig = fetch(f"{endpoint}/resource/charlie-cox.trig")
+    expected = set(ox.parse(trig, format=ox.RdfFormat.TRIG))
+    assert set(ox.parse(body, format=ox.RdfFormat.JSON_LD)) == expected
+
+
+def test_rdf_xml_and_n_triples_hold_the_same_triples_as_turtle(endpoint: str) -> None:
+    _, _, turtle = fetch(f"{endpoint}/resource/charlie-cox.ttl")
+    expected = set(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+    _, _, xml = fetch(f"{endpoint}/resource/charlie-cox.rdf")
+    _, _, nt = fetch(f"{endpoint}/resource/charlie-cox.nt")
+    assert set(ox.parse(xml, format=ox.RdfFormat.RDF_XML)) == expected
+    assert set(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)) == expected
+    assert b"<!-- Inferred by OWL-RL" in xml
+
+
+@pytest.mark.parametrize(("accept", "parse"), [
+    ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/ld+json", ox.RdfFormat.JSON_LD), ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ("text/html", None),
+])  # fmt: skip
+def test_an_unknown_name_is_404_in_the_format_asked_for(
+    endpoint: str, accept: str, parse: ox.RdfFormat | None
+) -> None:
+    status, headers, body = fetch(f"{endpoint}/resource/nobody-at-all", accept)
+    assert status == 404
+    assert headers["content-type"].startswith(accept)
+    if parse is None:
+        assert b"<h1>Not found</h1>" in body
+    else:
+        assert list(ox.parse(body, format=parse)) == []
+
+
+@pytest.mark.parametrize("path", [
+    "/resource/..%2F..%2Fpyproject.toml", "/resource/..%2Fgraph%2Fdocument.ttl",
+    "/resource/%2E%2E", "/resource/a%5C..%5Cb", "/resource/a%00b", "/graph/..%2F..%2Fetc",
+    "/resource/../../pyproject.toml", "/resource/charlie-cox/..", "/ontology.toml",
+])  # fmt: skip
+def test_a_path_that_tries_to_leave_the_served_tree_serves_nothing(
+    endpoint: str, path: str
+) -> None:
+    status, _, body = fetch(f"{endpoint}{path}", "text/turtle")
+    assert status == 404
+    assert b"[project]" not in body and b"@prefix" not in body
+
+
+def test_the_ontology_iri_serves_the_documentation_page_with_the_core_header(endpoint: str) -> None:
+    status, headers, _ = fetch(f"{endpoint}/ontology", "text/html")
+    assert status == 303 and headers["location"] == "ontology.html"
+    status, _, body = fetch(f"{endpoint}/ontology.html")
+    page = body.decode()
+    assert status == 200
+    assert "<h1>Defenders KG ontology</h1>" in page
+    assert page.count("Defenders KG alignment to schema.org and Wikidata") == 1
+    assert '<div class="section" id="modules">' in page
+    status, _, turtle = fetch(f"{endpoint}/ontology.ttl")
+    assert status == 200
+    assert f"<{DKG.rstrip('#')}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>" in {
+        str(t)[: len(DKG) + 50] for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)
+    }
+
+
+def test_a_named_graph_iri_serves_its_triples(endpoint: str) -> None:
+    status, headers, _ = fetch(f"{endpoint}/graph/document", "text/turtle")
+    assert status == 303 and headers["location"] == "document.ttl"
+    status, _, body = fetch(f"{endpoint}/graph/document.ttl")
+    assert status == 200
+    assert len(list(ox.parse(body, format=ox.RdfFormat.TURTLE))) > 100
+
+
+def test_the_sparql_endpoint_keeps_its_rules(endpoint: str) -> None:
+    query = urllib.parse.quote("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }")
+    try:
+        urllib.request.urlopen(f"{endpoint}/sparql?query={query}", timeout=30)
+        raise AssertionError("SERVICE was accepted")
+    except urllib.error.HTTPError as err:
+        assert err.code == 400
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+
+def _marks(page: str) -> list[tuple[int, int, str]]:
+    return [
+        (int(b), int(e), html.unescape(text))
+        for b, e, text in re.findall(
+            r'<mark data-begin="(\d+)" data-end="(\d+)">([^<]*)</mark>', page
+        )
+    ]
+
+
+def test_the_entity_page_quotes_the_sentence_and_marks_the_words(runner: ld.StoreRunner) -> None:
+    where = ld.target("resource", "charlie-cox")
+    assert where is not None
+    page = ld.render(runner, where, "html", query_page="").body.decode()
+    assert "<h1>Charlie Cox</h1>" in page
+    assert '<a href="../ontology.html#Person"' in page  # the type, linked to the class page
+    marks = _marks(page)
+    assert (657, 668, "Charlie Cox") in marks  # sentence 4, at its offsets in the paragraph
+    assert (1152, 1155, "Cox") in marks  # sentence 6 says only "Cox"
+    for begin, end, text in marks:
+        assert SOURCE[begin:end] == text
+    assert 'href="../resource/credit-charlie-cox.html"' in page  # an incoming fact, linked
+    assert 'href="charlie-cox.ttl"' in page and 'href="charlie-cox.jsonld"' in page
+    describe = urllib.parse.quote(f"DESCRIBE <{CHARLIE}>", safe="")
+    assert f'href="../?query={describe}"' in page
+
+
+def test_inferred_facts_are_marked_and_collapsed(runner: ld.StoreRunner) -> None:
+    where = ld.target("resource", "charlie-cox")
+    assert where is not None
+    page = ld.render(runner, where, "html").body.decode()
+    asserted, _, inferred = page.partition('<section class="inferred">')
+    assert "<details>" in inferred and "<details open" not in inferred
+    assert "portrays" in inferred and "portrays" not in asserted
+    assert 'class="badge inferred"' in inferred
+
+
+def test_an_implied_fact_is_marked_implied_with_its_sentence(runner: ld.StoreRunner) -> None:
+    where = ld.target("resource", "credit-sigourney-weaver")
+    assert where is not None
+    page = ld.render(runner, where, "html").body.decode()
+    item = page[page.index('title="https://w3id.org/defenders-kg/ontology#NewCast"') :]
+    item = item[: item.index("</li>")]
+    assert 'class="badge implied"' in item and "sentence 5</a>" in item
+    assert "as well as <mark" in item
+
+
+def test_the_paragraph_page_lists_each_sentence_with_its_facts(runner: ld.StoreRunner) -> None:
+    where = ld.target("resource", "source-document")
+    assert where is not None
+    page = ld.render(runner, where, "html").body.decode()
+    sections = re.findall(r'<section class="sentence" id="sentence-(\d\d)"', page)
+    assert sections == [f"{n:02d}" for n in range(1, 13)]
+    four = page[page.index('id="sentence-04"') : page.index('id="sentence-05"')]
+    assert "States (" in four and "Implies (" in four
+    assert 'href="../resource/credit-charlie-cox.html"' in four
+    for begin, end, text in _marks(page):
+        assert SOURCE[begin:end] == text
+
+
+def test_pages_work_without_javascript(runner: ld.StoreRunner) -> None:
+    for name in ("charlie-cox", "source-document", "the-defenders"):
+        where = ld.target("resource", name)
+        assert where is not None
+        page = ld.render(runner, where, "html").body.decode()
+        assert "<script" not in page
+        assert 'name="viewport"' in page
+
+
+def test_every_query_binds_the_iri_as_an_escaped_term() -> None:
+    with pytest.raises(ValueError):
+        ld._term("https://example.org/a> } ; DROP ALL ; <x")
