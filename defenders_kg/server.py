@@ -10,8 +10,8 @@ are refused with 403. Request bodies and query strings have a size limit; result
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
-import queue
 import urllib.parse
 from dataclasses import dataclass
 from importlib import resources
@@ -76,12 +76,23 @@ def _answer(store: ox.Store, text: str, fmt: str, media_type: str, max_rows: int
         return _error(err.http_status, str(err))
 
 
+#: The largest store a worker copies into memory (about 1 GB of memory per worker at this size).
+IN_MEMORY_QUADS = 2_000_000
+
+
 def _worker_main(pipe: Pipe, store_path: str) -> None:
     """A worker process: open the persisted store read-only, answer jobs until the pipe closes.
 
-    The loop runs on one thread with a large stack, so no query needs a thread of its own.
+    The loop runs on one thread with a large stack, so no query needs a thread of its own. A
+    store of up to ``IN_MEMORY_QUADS`` quads is copied into memory, where Oxigraph answers the
+    canned queries three to four times faster than from its on-disk store; a larger one is
+    queried on disk, shared by all workers through the operating system's page cache.
     """
     store = ox.Store.read_only(store_path)
+    if len(store) <= IN_MEMORY_QUADS:
+        in_memory = ox.Store()
+        in_memory.bulk_extend(store)
+        store = in_memory
 
     def serve_jobs() -> None:
         while True:
@@ -95,16 +106,21 @@ def _worker_main(pipe: Pipe, store_path: str) -> None:
 
 
 class QueryPool:
-    """Worker processes that answer queries, each killable when it overruns the time limit."""
+    """Worker processes that answer queries, each killable when it overruns the time limit.
+
+    The pool lives on the server's event loop: a request waits for an idle worker and for its
+    reply without a thread of its own (the loop watches the worker's pipe), which keeps the cost
+    of a request in this process small. Code on a worker thread of that loop calls ``run``.
+    """
 
     def __init__(self, kg: KnowledgeGraph, limits: Limits) -> None:
         self.limits = limits
         self._store_path = str(kg.store_path(inference=True))
         self._context = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[tuple[Any, Pipe]] = queue.Queue()
+        self._idle: asyncio.Queue[tuple[Any, Pipe]] = asyncio.Queue()
         self._all: set[Any] = set()
         for _ in range(limits.workers):
-            self._idle.put(self._spawn())
+            self._idle.put_nowait(self._spawn())
 
     def _spawn(self) -> tuple[Any, Pipe]:
         parent, child = self._context.Pipe()
@@ -116,24 +132,32 @@ class QueryPool:
         self._all.add(process)
         return process, parent
 
-    def run(self, text: str, fmt: str, media_type: str) -> Reply:
+    async def answer(self, text: str, fmt: str, media_type: str) -> Reply:
+        """Have an idle worker answer ``text`` in ``fmt``, within the time limit."""
         try:
-            process, pipe = self._idle.get(timeout=self.limits.timeout)
-        except queue.Empty:
+            process, pipe = await asyncio.wait_for(self._idle.get(), self.limits.timeout)
+        except TimeoutError:
             return _error(503, "all query workers are busy; try again shortly")
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        loop.add_reader(pipe.fileno(), _wake, readable)
         try:
             pipe.send((text, fmt, media_type, self.limits.max_rows))
-            if pipe.poll(self.limits.timeout):
-                reply: Reply = pipe.recv()
-                self._idle.put((process, pipe))
-                return reply
+            await asyncio.wait_for(readable, self.limits.timeout)
+            reply: Reply = pipe.recv()
+            self._idle.put_nowait((process, pipe))
+            return reply
+        except TimeoutError:
             timed_out = True
         except (EOFError, OSError):  # the worker died under the query (a crash, out of memory)
             timed_out = False
+        finally:
+            loop.remove_reader(pipe.fileno())
         process.kill()
         process.join()
+        pipe.close()
         self._all.discard(process)
-        self._idle.put(self._spawn())
+        self._idle.put_nowait(self._spawn())
         if timed_out:
             return _error(
                 503,
@@ -141,16 +165,27 @@ class QueryPool:
             )
         return _error(500, "the query crashed its worker process; it was not answered")
 
+    def run(self, text: str, fmt: str, media_type: str) -> Reply:
+        """``answer`` for code on a worker thread of the server's loop (``run_in_threadpool``)."""
+        import anyio.from_thread
+
+        return anyio.from_thread.run(self.answer, text, fmt, media_type)
+
     def processes(self) -> list[int]:
         """The process ids of the workers (for operators and tests)."""
         return [int(process.pid) for process in self._all]
 
     def close(self) -> None:
-        while not self._idle.empty():
-            process, pipe = self._idle.get_nowait()
-            pipe.close()
+        """Stop every worker, busy or idle."""
+        for process in self._all:
             process.kill()
             process.join()
+        self._all.clear()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def negotiate(accept: str, offered: dict[str, str]) -> str | None:
@@ -212,7 +247,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
     def reply(result: Reply) -> Response:
         return Response(result.body, status_code=result.status, media_type=result.media_type)
 
-    def evaluate(text: str, accept: str) -> Response:
+    async def evaluate(text: str, accept: str) -> Response:
         if len(text.encode("utf-8")) > limits.max_bytes:
             return reply(_error(413, f"the query is longer than {limits.max_bytes} bytes"))
         form = query_form(text)
@@ -225,11 +260,9 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             return reply(
                 _error(406, f"cannot answer a {form or 'query'} as {accept}; offered: {kinds}")
             )
-        return reply(pool.run(text, offers[media_type], media_type))
+        return reply(await pool.answer(text, offers[media_type], media_type))
 
     async def sparql(request: Request) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
         params: list[tuple[str, str]] = list(request.query_params.multi_items())
         if len(request.url.query) > limits.max_bytes:
             return reply(_error(413, f"the query string is longer than {limits.max_bytes} bytes"))
@@ -265,7 +298,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             return reply(_error(400, "no query: send a 'query' parameter"))
         if len(queries) > 1:
             return reply(_error(400, "exactly one 'query' parameter is allowed"))
-        return await run_in_threadpool(evaluate, queries[0], request.headers.get("accept", ""))
+        return await evaluate(queries[0], request.headers.get("accept", ""))
 
     async def catalogue(request: Request) -> Response:
         return JSONResponse(
@@ -284,14 +317,12 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
         )
 
     async def canned(request: Request) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
         try:
             query = get_query(request.path_params["name"])
             text = query.bind(dict(request.query_params))
         except DefendersKGError as err:
             return reply(_error(err.http_status, str(err)))
-        return await run_in_threadpool(evaluate, text, request.headers.get("accept", ""))
+        return await evaluate(text, request.headers.get("accept", ""))
 
     async def index(request: Request) -> Response:
         return HTMLResponse(page)

@@ -297,23 +297,24 @@ def test_deep_nesting_is_refused_before_the_engine(endpoint: str) -> None:
 
 
 def test_a_crashed_worker_is_reported_as_a_crash(kg: KnowledgeGraph) -> None:
+    import asyncio
     import os
     import signal
 
-    from defenders_kg.server import Limits, QueryPool
+    from defenders_kg.server import Limits, QueryPool, Reply
+
+    async def crash_then_ask(pool: QueryPool) -> tuple[Reply, Reply]:
+        asking = asyncio.create_task(pool.answer(CROSS_PRODUCT, "json", "application/json"))
+        await asyncio.sleep(1.0)
+        for process in pool.processes():
+            os.kill(process, signal.SIGKILL)
+        crashed = await asking
+        return crashed, await pool.answer("ASK {}", "json", "application/json")
 
     pool = QueryPool(kg, Limits(timeout=30, workers=1))
     try:
-        replies = []
-        asking = threading.Thread(
-            target=lambda: replies.append(pool.run(CROSS_PRODUCT, "json", "application/json"))
-        )
-        asking.start()
-        time.sleep(1.0)
-        for process in pool.processes():
-            os.kill(process, signal.SIGKILL)
-        asking.join()
-        assert replies[0].status == 500 and b"crashed" in replies[0].body
-        assert pool.run("ASK {}", "json", "application/json").status == 200
+        crashed, after = asyncio.run(crash_then_ask(pool))
     finally:
         pool.close()
+    assert crashed.status == 500 and b"crashed" in crashed.body
+    assert after.status == 200
