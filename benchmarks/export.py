@@ -1,10 +1,10 @@
-"""A cold inferred export of the synthetic franchise, beside what Oxigraph alone needs to move the data.
+"""A cold inferred export of the synthetic franchise, beside what Oxigraph alone needs for it.
 
 The measured command is ``defenders-kg --data franchise.nq export --inferred --format nt -o out.nt``
-with an empty cache: it parses, infers, and writes the sorted N-Triples. The baseline, run in the same
-invocation of this script, is pyoxigraph in a fresh process bulk-loading the same input plus the
-produced output, then dumping the output as N-Triples: the cost of the data's size alone. The script
-prints both wall times, the peak memory of each process and the ratio.
+with an empty cache: it parses, infers, and writes the sorted N-Triples. The baseline, run in
+the same invocation of this script, is pyoxigraph in a fresh process bulk-loading the same input
+plus the produced output, then dumping the output as N-Triples: the cost of the data's size alone.
+The script prints both wall times, the peak memory of each process and the ratio.
 
     python benchmarks/export.py --scale 1000
 """

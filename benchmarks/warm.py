@@ -1,4 +1,4 @@
-"""A big synthetic franchise: cold stats and export, then warm canned queries beside pyoxigraph alone.
+"""A big synthetic franchise: cold stats and export, then warm queries beside pyoxigraph alone.
 
 1. ``defenders-kg --data franchise.nq stats`` and ``... export --inferred -o out.nq``, each with an
    empty cache: wall time and peak resident memory of the process.
