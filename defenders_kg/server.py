@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import urllib.parse
 from dataclasses import dataclass
 from importlib import resources
@@ -144,6 +145,9 @@ class QueryPool:
         try:
             pipe.send((text, fmt, media_type, self.limits.max_rows))
             await asyncio.wait_for(readable, self.limits.timeout)
+            # uvloop's add_reader leaves the pipe non-blocking: a reply longer than the pipe's
+            # buffer would then fail half-read (BlockingIOError) and pass for a crash.
+            os.set_blocking(pipe.fileno(), True)
             reply: Reply = pipe.recv()
             self._idle.put_nowait((process, pipe))
             return reply
