@@ -196,14 +196,22 @@ class RemoteKnowledgeGraph:
         closure = canned.inference if inference is None else inference
         layout = self.layout
         plan = layout.plan(
-            canned.bind(params), closure=closure, closure_matters=canned.inference, name=name
+            canned.bind(params),
+            closure=closure,
+            closure_matters=canned.inference,
+            name=name,
+            canned=True,
         )
         return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
 
-    def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
-        """Run any query over the SPARQL 1.1 Protocol (POST, form-encoded)."""
+    def sparql(self, text: str, *, inference: bool = True, canned: bool = False) -> QueryResult:
+        """Run any query over the SPARQL 1.1 Protocol (POST, form-encoded).
+
+        ``canned`` marks one of the project's own queries or quality checks (see
+        ``Layout.plan``); Virtuoso then gets fewer pragmas, which its optimizer needs for some.
+        """
         layout = self.layout
-        plan = layout.plan(text, closure=inference, closure_matters=True)
+        plan = layout.plan(text, closure=inference, closure_matters=True, canned=canned)
         return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
 
     def values(self, text: str) -> list[list[str]]:
@@ -224,10 +232,11 @@ class RemoteKnowledgeGraph:
         try:
             answer = self._send(text, form)
         except RemoteError as err:
-            if "SQ200: Stack Overflow" in str(err):  # Virtuoso compiles SPARQL on the HTTP thread
+            if "SQ200: Stack Overflow" in str(err):
                 raise RemoteError(
-                    f"{_strip_userinfo(self.endpoint)} ran out of stack compiling the query; "
-                    "raise HTTPThreadSize in the [HTTPServer] section of virtuoso.ini (2000000)"
+                    f"{_strip_userinfo(self.endpoint)}: Virtuoso's optimizer gave up on this "
+                    "query (SQ200 Stack Overflow) with the graphs it must leave out; simplify the "
+                    "query, or keep only the knowledge graph in the store"
                 ) from None
             raise
         try:
@@ -236,7 +245,7 @@ class RemoteKnowledgeGraph:
                 size = len(result.triples)  # parses, so garbage fails here
             else:
                 answered = ox.parse_query_results(
-                    _readable_blank_nodes(answer.body), format=ox.QueryResultsFormat.JSON
+                    _standard_results(answer.body), format=ox.QueryResultsFormat.JSON
                 )
                 result = QueryResult.from_oxigraph(answered)
                 size = len(result)
@@ -255,14 +264,22 @@ class RemoteKnowledgeGraph:
         return result
 
 
-def _readable_blank_nodes(body: bytes) -> bytes:
-    """Virtuoso names blank nodes ``nodeID://b123``, which is not a blank node label: rename."""
-    if b"nodeID://" not in body:
+def _standard_results(body: bytes) -> bytes:
+    """SPARQL JSON results as the standard writes them, from what Virtuoso sends.
+
+    Virtuoso names blank nodes ``nodeID://b123``, which is no blank node label; and with a
+    ``define`` pragma it answers ASK as a SELECT of one variable, ``__ASK_RETVAL``.
+    """
+    if b"nodeID://" not in body and b"__ASK_RETVAL" not in body:
         return body
     import json
 
     data = json.loads(body)
-    for row in data.get("results", {}).get("bindings", []):
+    bindings = data.get("results", {}).get("bindings", [])
+    if data.get("head", {}).get("vars") == ["__ASK_RETVAL"]:
+        value = bindings[0].get("__ASK_RETVAL", {}).get("value") if bindings else None
+        return json.dumps({"head": {}, "boolean": value not in (None, "0")}).encode()
+    for row in bindings:
         for term in row.values():
             if term.get("type") == "bnode":
                 term["value"] = "v" + "".join(c if c.isalnum() else "_" for c in term["value"])
@@ -338,7 +355,10 @@ def push(
     finally:
         if sys.stderr.isatty() and sent.shown:
             print(file=sys.stderr)
-    remote.forget()
+    # Every endpoint of that host may answer from the data just replaced.
+    host = urllib.parse.urlsplit(_strip_userinfo(query_url)).netloc
+    for known in [k for k in _layouts if urllib.parse.urlsplit(k).netloc == host]:
+        del _layouts[known]
     _verify(remote, sent, record=store == "virtuoso" or graph is not None)
     return sent.total
 

@@ -75,13 +75,21 @@ class Layout:
         return cls(endpoint, "other", "dataset", None, True, True, True, (), (), ())
 
     def plan(
-        self, text: str, *, closure: bool, closure_matters: bool, name: str | None = None
+        self,
+        text: str,
+        *,
+        closure: bool,
+        closure_matters: bool,
+        name: str | None = None,
+        canned: bool = False,
     ) -> Plan:
         """How to send ``text`` so that it answers as the embedded graph would; or refuse.
 
         ``closure``: the query runs with the closure (as the embedded store with inference does).
         ``closure_matters``: the rows may change with the closure (false for canned queries
         written closure-independent, which may then run over everything).
+        ``canned``: the text is one of the project's queries or checks, whose patterns name the
+        project's vocabulary, so a store's own graphs can only reach it through ``GRAPH ?g``.
         """
         what = f"query {name!r}" if name else "this query"
         where = self.endpoint
@@ -108,16 +116,25 @@ class Layout:
                 f"{what} reads the statement groups as named graphs (GRAPH), but {where} holds "
                 f"the knowledge graph {held}; push without --graph to keep them"
             )
+        if self.kind == "graph" and exclude_closure:
+            raise RemoteError(
+                f"{what} without the closure cannot run on {where}: the closure is merged "
+                f"into <{self.target}>; push with --asserted --graph for that"
+            )
         if self.store == "virtuoso":
             if self.kind == "graph":
                 return Plan(f"define input:default-graph-uri <{self.target}>\n{text}")
-            return Plan(virtuoso_excluding(text, self._hidden(exclude_closure)))
+            named = [*self.system_graphs, MANIFEST_GRAPH, *self.copies]
+            named += [INFERRED_GRAPH] if exclude_closure else []
+            # Each graph left out of the default graph makes Virtuoso's cost model recurse
+            # deeper (SQ200 with two of them on a FILTER NOT EXISTS over GRAPH ?g), so a canned
+            # query leaves out only what can change its rows.
+            # A named-graph exclusion alone would leave the default graph empty: one default
+            # exclusion at least keeps it "every graph but".
+            default = [*self.copies, *([INFERRED_GRAPH] if exclude_closure else [])]
+            default = default or [MANIFEST_GRAPH]
+            return Plan(virtuoso_excluding(text, named if not canned else default, named))
         if self.kind == "graph":
-            if exclude_closure:
-                raise RemoteError(
-                    f"{what} without the closure cannot run on {where}: the closure is merged "
-                    f"into <{self.target}>; push with --asserted --graph for that"
-                )
             assert self.target is not None
             return Plan(text, [("default-graph-uri", self.target)])
         # A copy of the graph in another named graph (an earlier push --graph) would count
@@ -151,29 +168,24 @@ class Layout:
         dataset = [("default-graph-uri", g) for g in graphs]
         return Plan(text, dataset + [("named-graph-uri", g) for g in graphs])
 
-    def _hidden(self, exclude_closure: bool) -> list[str]:
-        """The graphs a Virtuoso query leaves out: the system's, the push record, copies of the
-        graph, and without inference the closure. (Virtuoso's default graph is every graph.)"""
-        hidden = [*self.system_graphs, MANIFEST_GRAPH, *self.copies]
-        return [*hidden, INFERRED_GRAPH] if exclude_closure else hidden
 
-
-def virtuoso_excluding(text: str, graphs: list[str]) -> str:
-    """The query for Virtuoso with ``graphs`` left out of its default and named graphs.
+def virtuoso_excluding(text: str, default: list[str], named: list[str]) -> str:
+    """The query for Virtuoso with graphs left out of its default graph and its named graphs.
 
     Virtuoso's ``define input:default-graph-exclude`` / ``named-graph-exclude`` pragmas do that at
     any size, but with either of them ``GRAPH <iri> { ... }`` matches nothing (7.2.5), so each such
-    pattern becomes ``GRAPH ?v { ... } FILTER(?v = <iri>)``, which it answers.
+    pattern becomes ``GRAPH ?v { ... } FILTER(?v = <iri>)``, which it answers. With no pragma the
+    text is sent as it is.
 
-    >>> print(virtuoso_excluding("SELECT * { GRAPH <urn:g> { ?s ?p ?o } }", ["urn:x"]))
+    >>> print(virtuoso_excluding("SELECT * { GRAPH <urn:g> { ?s ?p ?o } }", ["urn:x"], ["urn:x"]))
     define input:default-graph-exclude <urn:x>
     define input:named-graph-exclude <urn:x>
     SELECT * { GRAPH ?virtuosoGraph1 { ?s ?p ?o } FILTER(?virtuosoGraph1 = <urn:g>) }
     """
-    pragmas = "".join(
-        f"define input:default-graph-exclude <{g}>\ndefine input:named-graph-exclude <{g}>\n"
-        for g in graphs
-    )
+    pragmas = "".join(f"define input:default-graph-exclude <{g}>\n" for g in default)
+    pragmas += "".join(f"define input:named-graph-exclude <{g}>\n" for g in named)
+    if not pragmas:
+        return text
     tokens = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     edits: list[tuple[int, int, str]] = []
     open_graphs: list[tuple[int, str, str]] = []  # (depth of its group, variable, graph term)

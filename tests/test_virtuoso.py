@@ -114,8 +114,8 @@ def test_a_push_that_stopped_halfway_is_refused(
 ) -> None:
     complete = "<https://w3id.org/defenders-kg/push#complete>"
     server.isql(
-        f"SPARQL DELETE WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?r {complete} ?v }} }};",
-        f'SPARQL INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ [] {complete} "false" }} }};',
+        f"SPARQL WITH <{MANIFEST_GRAPH}> DELETE {{ ?r {complete} ?v }} "
+        f'INSERT {{ ?r {complete} "false" }} WHERE {{ ?r {complete} ?v }};'
     )
     pushed.forget()
     assert main(["query", "cast", "--endpoint", pushed.endpoint]) == EXIT_REMOTE
