@@ -376,11 +376,14 @@ def _serialize(quads: list[ox.Quad], fmt: str, where: Target) -> bytes:
         body = _text(inferred, spec.rdf).split(">", 2)[2].rsplit("</rdf:RDF>", 1)[0]
         head = head.rsplit("</rdf:RDF>", 1)[0]
         return f"{head}\t<!-- {escape(note)} -->{body}</rdf:RDF>\n".encode()
-    out = [
-        f"# The symmetric concise bounded description of <{where.iri}>:\n"
-        f"# every triple with it as subject or object, {len(asserted)} asserted and\n"
-        f"# {len(inferred)} inferred, the inferred ones last.\n"
-    ]
+    counts = f"{len(asserted)} asserted and {len(inferred)} inferred, the inferred ones last"
+    if where.kind == "resource":
+        title = f"The symmetric concise bounded description of <{where.iri}>:\n# every triple"
+        title += " with it as subject or object"
+    else:
+        graph = where.iri if where.kind == "graph" else ONTOLOGY_GRAPH
+        title = f"The triples of the graph <{graph}>"
+    out = [f"# {title};\n# {counts}.\n"]
     if fmt == "turtle":
         out.append(_text(asserted, spec.rdf))
         if inferred:

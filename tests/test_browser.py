@@ -1,21 +1,28 @@
-"""The query page in a real headless browser: pick a canned query, run it, see its rows.
+"""The query page, the entity pages and the static site in a real headless browser.
 
-Needs Debian's chromium and chromium-driver (``.ci/run`` installs them). Without them the test is
-skipped with a reason, except in CI (``CI`` set), where a missing browser is a failure.
+Needs Debian's chromium and chromium-driver (``.ci/run`` installs them) and axe-core (the dev
+group's ``axe-selenium-python`` ships ``axe.min.js``). Without them the tests are skipped with a
+reason, except in CI (``CI`` set), where a missing browser is a failure. With
+``DEFENDERS_KG_SCREENSHOT`` set, the tests save the README's screenshots into ``docs/``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from defenders_kg import KnowledgeGraph
+
 DRIVER = shutil.which("chromedriver")
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "query-page.png"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CHARLIE = "https://w3id.org/defenders-kg/resource/charlie-cox"
 
 if not (DRIVER and BROWSER):
     reason = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
@@ -23,9 +30,15 @@ if not (DRIVER and BROWSER):
         pytest.fail(f"CI must run the browser test: {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402, N812
+from selenium.webdriver.support.select import Select  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -37,44 +50,218 @@ def browser() -> Iterator[object]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(30)
+    driver.set_script_timeout(60)
     yield driver
     driver.quit()
 
 
-def test_choose_a_canned_query_run_it_and_see_its_rows(browser: object, endpoint: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.select import Select
-    from selenium.webdriver.support.wait import WebDriverWait
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, kg: KnowledgeGraph) -> Path:
+    from defenders_kg.site import build_site
 
+    folder = tmp_path_factory.mktemp("site")
+    build_site(kg.store(inference=True), folder)
+    return folder
+
+
+def wait(driver: Any, seconds: float = 20) -> WebDriverWait[Any]:
+    return WebDriverWait(driver, seconds)
+
+
+def screenshot(driver: Any, name: str) -> None:
+    if os.environ.get("DEFENDERS_KG_SCREENSHOT"):
+        DOCS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(DOCS / name))
+
+
+def axe_violations(driver: Any) -> list[str]:
+    """The serious and critical WCAG 2 A/AA violations axe-core finds on the current page."""
+    from importlib import resources
+
+    script = resources.files("axe_selenium_python").joinpath("node_modules/axe-core/axe.min.js")
+    driver.execute_script(script.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        ".then(done, (error) => done({error: String(error)}));"
+    )
+    assert "error" not in result, result
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def fits_phone_width(driver: Any) -> bool:
+    """At 375 CSS pixels the page needs no horizontal scrolling."""
+    driver.set_window_size(375, 800)
+    try:
+        width: int = driver.execute_script("return document.documentElement.scrollWidth")
+        return width <= 375
+    finally:
+        driver.set_window_size(1280, 900)
+
+
+# -- the query page --------------------------------------------------------------------------------
+
+
+def test_choose_a_canned_query_run_it_and_see_its_rows(browser: Any, endpoint: str) -> None:
     driver = browser
-    driver.get(f"{endpoint}/")  # type: ignore[attr-defined]
-    wait = WebDriverWait(driver, 20)
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#canned option")) > 10)
-    Select(driver.find_element(By.ID, "canned")).select_by_value("actors-reprising-roles")  # type: ignore[attr-defined]
-    assert "reprise a role" in driver.find_element(By.ID, "summary").text  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
-    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")  # type: ignore[attr-defined]
+    driver.get(f"{endpoint}/")
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#canned option")) > 10)
+    Select(driver.find_element(By.ID, "canned")).select_by_value("actors-reprising-roles")
+    assert "reprise a role" in driver.find_element(By.ID, "summary").text
+    driver.find_element(By.ID, "run").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
     texts = [row.text for row in rows]
     assert len(texts) == 4
     assert texts[0].startswith("Charlie Cox Matt Murdock")
-    assert not driver.find_element(By.ID, "error").is_displayed()  # type: ignore[attr-defined]
-    if os.environ.get("DEFENDERS_KG_SCREENSHOT"):
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOT))  # type: ignore[attr-defined]
+    assert not driver.find_element(By.ID, "error").is_displayed()
+    screenshot(driver, "query-page.png")
+    assert axe_violations(driver) == []
 
 
-def test_an_error_is_shown_inline(browser: object, endpoint: str) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
-
+def test_iris_in_results_link_to_entity_pages(browser: Any, endpoint: str) -> None:
     driver = browser
-    driver.get(f"{endpoint}/")  # type: ignore[attr-defined]
-    editor = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
+    driver.get(f"{endpoint}/?canned=actors-reprising-roles")
+    link = wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#results a[title$='/resource/charlie-cox']")
+    )
+    assert link.get_attribute("href") == f"{endpoint}/resource/charlie-cox.html"
+    link.click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Charlie Cox"))
+
+
+def test_an_error_is_shown_inline(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    editor = driver.find_element(By.ID, "query")
     editor.clear()
     editor.send_keys("SELECT ?x WHERE { ?x ?y }")
-    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    error = WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "error"))
-    WebDriverWait(driver, 20).until(lambda d: error.is_displayed())
+    driver.find_element(By.ID, "run").click()
+    error = driver.find_element(By.ID, "error")
+    wait(driver).until(lambda d: error.is_displayed())
     assert "malformed SPARQL" in error.text
+
+
+def test_the_canned_describe_query_runs_and_shows_turtle(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#canned option")) > 10)
+    Select(driver.find_element(By.ID, "canned")).select_by_value("describe")
+    field = driver.find_element(By.ID, "param-entity")  # a form field for its parameter
+    field.clear()
+    field.send_keys("Scott Glenn")
+    driver.find_element(By.ID, "run").click()
+    graph = wait(driver).until(lambda d: d.find_element(By.ID, "graph"))
+    assert "dkgr:scott-glenn" in graph.text
+    assert not driver.find_element(By.ID, "error").is_displayed()
+
+
+def test_a_permalink_round_trips(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#canned option")) > 10)
+    Select(driver.find_element(By.ID, "canned")).select_by_value("cast")
+    field = driver.find_element(By.ID, "param-actorName")
+    field.send_keys("Scott Glenn")
+    field.send_keys(Keys.CONTROL, Keys.ENTER)  # Ctrl+Enter runs the query
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "1 row"))
+    link = driver.find_element(By.ID, "permalink").get_attribute("href")
+    assert driver.current_url == link
+    state = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    assert state == {"canned": ["cast"], "p.actorName": ["Scott Glenn"]}
+    driver.get("about:blank")
+    driver.get(link)
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "1 row"))
+    assert Select(driver.find_element(By.ID, "canned")).first_selected_option.text == "cast"
+    assert driver.find_element(By.ID, "param-actorName").get_attribute("value") == "Scott Glenn"
+    assert "Scott Glenn" in driver.find_element(By.CSS_SELECTOR, "#results tbody tr").text
+
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/defenders-kg/ontology#Person> } ORDER BY ?s"
+    driver.get(f"{endpoint}/?" + urllib.parse.urlencode({"query": query}))
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "rows"))
+    assert driver.find_element(By.ID, "query").get_attribute("value") == query
+
+
+def test_large_results_are_paged(browser: Any, endpoint: str) -> None:
+    driver = browser
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 450"
+    driver.get(f"{endpoint}/?" + urllib.parse.urlencode({"query": query}))
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "450 rows"))
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == 100
+    assert driver.find_element(By.ID, "range").text.startswith("Rows 1\u2013100 of 450")
+    driver.find_element(By.ID, "next").click()
+    assert driver.find_element(By.ID, "range").text.startswith("Rows 101\u2013200 of 450")
+
+
+# -- entity pages ----------------------------------------------------------------------------------
+
+
+def test_an_entity_page_shows_its_highlighted_sentence(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/resource/charlie-cox")  # 303 to charlie-cox.html
+    assert driver.current_url == f"{endpoint}/resource/charlie-cox.html"
+    marks = [mark.text for mark in driver.find_elements(By.CSS_SELECTOR, "blockquote mark")]
+    assert "Charlie Cox" in marks
+    inferred = driver.find_element(By.CSS_SELECTOR, "section.inferred details")
+    assert inferred.get_attribute("open") is None  # collapsed by default
+    assert not driver.find_element(By.CSS_SELECTOR, "section.inferred ul.facts").is_displayed()
+    screenshot(driver, "entity-page.png")
+    assert axe_violations(driver) == []
+    assert fits_phone_width(driver)
+
+
+def test_following_a_link_reaches_the_other_entity(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/resource/charlie-cox.html")
+    driver.find_element(
+        By.LINK_TEXT, "Charlie Cox as Matt Murdock / Daredevil in The Defenders"
+    ).click()
+    heading = wait(driver).until(lambda d: d.find_element(By.TAG_NAME, "h1"))
+    assert heading.text == "Charlie Cox as Matt Murdock / Daredevil in The Defenders"
+    driver.find_element(By.LINK_TEXT, "Matt Murdock").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Matt Murdock"))
+
+
+def test_a_describe_starts_from_an_entity_page(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/resource/charlie-cox.html")
+    driver.find_element(By.ID, "describe").click()
+    graph = wait(driver).until(lambda d: d.find_element(By.ID, "graph"))
+    assert "dkgr:charlie-cox" in graph.text
+    assert driver.find_element(By.ID, "query").get_attribute("value") == f"DESCRIBE <{CHARLIE}>"
+    screenshot(driver, "query-page-describe.png")
+
+
+def test_the_paragraph_page_links_sentences_to_their_facts(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/resource/source-document.html")
+    sentences = driver.find_elements(By.CSS_SELECTOR, "section.sentence")
+    assert len(sentences) == 12
+    four = driver.find_element(By.ID, "sentence-04")
+    assert "Charlie Cox" in [m.text for m in four.find_elements(By.TAG_NAME, "mark")]
+    screenshot(driver, "paragraph-page.png")
+    assert axe_violations(driver) == []
+    assert fits_phone_width(driver)
+    four.find_element(By.PARTIAL_LINK_TEXT, "Charlie Cox as Matt Murdock").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Charlie Cox as"))
+
+
+# -- the static site -------------------------------------------------------------------------------
+
+
+def test_the_static_site_works_from_file_urls(browser: Any, site: Path) -> None:
+    driver = browser
+    driver.get((site / "index.html").as_uri())
+    driver.find_element(By.LINK_TEXT, "the paragraph").click()
+    assert driver.current_url == (site / "resource" / "source-document.html").as_uri()
+    driver.find_element(By.ID, "sentence-04").find_element(By.LINK_TEXT, "Charlie Cox").click()
+    assert driver.current_url == (site / "resource" / "charlie-cox.html").as_uri()
+    assert "Charlie Cox" in [m.text for m in driver.find_elements(By.CSS_SELECTOR, "mark")]
+    assert driver.find_elements(By.ID, "describe") == []  # no query page in a static site
+    assert axe_violations(driver) == []
+    driver.find_element(By.LINK_TEXT, "Turtle").click()
+    assert driver.current_url.endswith("/resource/charlie-cox.ttl")
