@@ -9,10 +9,7 @@ process.
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -32,6 +29,10 @@ def cache_dir() -> Path:
 @cache
 def scratch_dir() -> Path:
     """A private folder removed when the process exits, for ``--no-cache`` and unwritable caches."""
+    import atexit
+    import shutil
+    import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="defenders-kg-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
@@ -46,6 +47,9 @@ def materialize(key: str, name: str, build: Callable[[Path], None], *, use_cache
     final = root / name
     if (final / _COMPLETE).exists():
         return final
+    import shutil  # a warm run returns above without these
+    import tempfile
+
     try:
         root.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}."))

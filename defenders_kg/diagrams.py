@@ -6,8 +6,6 @@ Each picture is a DOT source built from SPARQL over the knowledge graph, rendere
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -166,6 +164,9 @@ def render(kg: KnowledgeGraph, kind: str, output: str | Path) -> None:
     if fmt == "dot":
         write_atomic(target, source.encode("utf-8"))
         return
+    import shutil  # only drawing needs these; the CLI imports this module for DIAGRAMS
+    import subprocess
+
     dot = shutil.which("dot")
     if dot is None:
         raise ExportError("Graphviz's dot program is not installed (apt-get install graphviz)")

@@ -206,7 +206,7 @@ class KnowledgeGraph:
 
         ``inference`` defaults to what the query's header asks for.
         """
-        canned = get_query(name)
+        canned = get_query(name, use_cache=self.use_cache)
         text = canned.bind(params)
         use_closure = canned.inference if inference is None else inference
         return engine.run(self.store(inference=use_closure), text)
@@ -258,7 +258,7 @@ class KnowledgeGraph:
         from .validate import validate
 
         asserted, _ = self.statements(inference=False)
-        return validate(asserted, self.store(inference=True))
+        return validate(asserted, self.store(inference=True), use_cache=self.use_cache)
 
     def stats(self) -> Stats:
         """Triple counts by layer, and counts of classes, properties, entities and sentences."""

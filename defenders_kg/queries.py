@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import Literal, cast
 
 import pyoxigraph as ox
-import yaml
 
 from . import paths
 from .errors import QueryDefinitionError, QueryNotFoundError, QueryParameterError
@@ -179,8 +179,8 @@ def expand_iri(value: str) -> str:
     return ox.NamedNode(value).value
 
 
-def parse_query_file(path: Path) -> Query:
-    """Read a ``.rq`` file and check its header strictly."""
+def parse_query_file(path: Path, *, remember: bool = False) -> Query:
+    """Read a ``.rq`` file and check its header strictly (``remember``: see ``_load_header``)."""
     text = path.read_text(encoding="utf-8")
     header_lines = []
     for line in text.splitlines():
@@ -190,10 +190,7 @@ def parse_query_file(path: Path) -> Query:
     where = f"{path.name}: "
     if not header_lines:
         raise QueryDefinitionError(where + "no '#+' header")
-    try:
-        header = yaml.safe_load("\n".join(header_lines))
-    except yaml.YAMLError as err:
-        raise QueryDefinitionError(where + f"header is not valid YAML: {err}") from None
+    header = _load_header("\n".join(header_lines), where, remember)
     if not isinstance(header, dict):
         raise QueryDefinitionError(where + "header is not a YAML mapping")
     if unknown := sorted(set(header) - _HEADER_KEYS):
@@ -222,6 +219,41 @@ def parse_query_file(path: Path) -> Query:
     )
 
 
+def _load_header(text: str, where: str, remember: bool) -> object:
+    """The YAML header as Python values, remembered in the cache as JSON when ``remember``.
+
+    Importing a YAML parser costs a warm query more than the rest of its start-up, and a header
+    changes only when its file does.
+    """
+    import hashlib
+    import json
+
+    from .cache import cache_dir
+
+    remembered = cache_dir() / "headers" / (hashlib.sha256(text.encode()).hexdigest() + ".json")
+    if remember:
+        try:
+            return json.loads(remembered.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    import yaml
+
+    try:
+        header = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise QueryDefinitionError(where + f"header is not valid YAML: {err}") from None
+    if not remember:
+        return header
+    try:
+        remembered.parent.mkdir(parents=True, exist_ok=True)
+        partial = remembered.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(header), encoding="utf-8")
+        os.replace(partial, remembered)
+    except (OSError, TypeError, ValueError):  # unwritable cache, or a value JSON cannot hold
+        pass
+    return header
+
+
 def _parse_params(raw: object, where: str) -> list[Parameter]:
     if not isinstance(raw, dict):
         raise QueryDefinitionError(where + "'params' must be a mapping")
@@ -246,26 +278,26 @@ def _parse_params(raw: object, where: str) -> list[Parameter]:
 
 
 @cache
-def _parse_cached(path: Path) -> Query:
-    return parse_query_file(path)
+def _parse_cached(path: Path, remember: bool) -> Query:
+    return parse_query_file(path, remember=remember)
 
 
-def _catalogue(folder: Path) -> dict[str, Query]:
-    return {path.stem: _parse_cached(path) for path in sorted(folder.glob("*.rq"))}
+def _catalogue(folder: Path, remember: bool) -> dict[str, Query]:
+    return {path.stem: _parse_cached(path, remember) for path in sorted(folder.glob("*.rq"))}
 
 
-def list_queries() -> list[Query]:
+def list_queries(*, use_cache: bool = True) -> list[Query]:
     """The canned queries, sorted by name.
 
     >>> "actors-reprising-roles" in [q.name for q in list_queries()]
     True
     """
-    return list(_catalogue(paths.queries_dir()).values())
+    return list(_catalogue(paths.queries_dir(), use_cache).values())
 
 
-def list_checks() -> list[Query]:
+def list_checks(*, use_cache: bool = True) -> list[Query]:
     """The quality checks (``queries/checks/*-violation.rq``): each must return no rows."""
-    return list(_catalogue(paths.checks_dir()).values())
+    return list(_catalogue(paths.checks_dir(), use_cache).values())
 
 
 def catalogue_markdown() -> str:
@@ -281,12 +313,15 @@ def catalogue_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def get_query(name: str) -> Query:
-    """The canned query called ``name``; the error suggests the closest names."""
+def get_query(name: str, *, use_cache: bool = True) -> Query:
+    """The canned query called ``name``; the error suggests the closest names.
+
+    With ``use_cache`` its parsed header is remembered in the on-disk cache.
+    """
     folder = paths.queries_dir()
     path = folder / f"{name}.rq"
     if "/" not in name and path.is_file():
-        return _parse_cached(path)
+        return _parse_cached(path, use_cache)
     names = [p.stem for p in folder.glob("*.rq")]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'defenders-kg queries' lists them"

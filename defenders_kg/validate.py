@@ -40,7 +40,7 @@ class ValidationReport:
         return "\n".join(lines) + "\n"
 
 
-def validate(asserted: Path, inferred: ox.Store) -> ValidationReport:
+def validate(asserted: Path, inferred: ox.Store, *, use_cache: bool = True) -> ValidationReport:
     """The SHACL shapes over the asserted triples, then every quality check over the closure."""
     from pyshacl import validate as shacl_validate
     from rdflib import Graph
@@ -54,7 +54,7 @@ def validate(asserted: Path, inferred: ox.Store) -> ValidationReport:
     write_export(asserted, None, merged, "nt")
     data = Graph().parse(data=merged.getvalue(), format="nt")
     conforms, _, report = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True)
-    checks = list_checks()
+    checks = list_checks(use_cache=use_cache)
     failed = {}
     for check in checks:
         result = engine.run(inferred, check.text)
