@@ -8,6 +8,7 @@ hand-off happens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
@@ -39,6 +40,8 @@ __all__ = [
     "tbox_closure",
     "to_triples",
 ]
+
+_log = logging.getLogger(__name__)
 
 Engine = Literal["owlrl", "fast"]
 ENGINES: tuple[str, ...] = ("fast", "owlrl")
@@ -84,9 +87,12 @@ def _owlrl(triples: Iterable[Triple]) -> set[Triple]:
     from owlrl import DeductiveClosure, OWLRL_Semantics
     from rdflib import RDF, Graph, URIRef
 
-    text = "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+    # Built term by term rather than parsed, so that blank nodes keep their labels.
+    terms: dict[str, Node] = {}
+    work = Graph()
     with quiet_rdflib():
-        work = Graph().parse(data=text, format="nt")
+        for s, p, o in triples:
+            work.add((_to_rdflib(s, terms), _to_rdflib(p, terms), _to_rdflib(o, terms)))
         asserted = set(work)
         DeductiveClosure(OWLRL_Semantics).expand(work)
     problems = sorted(
@@ -97,9 +103,9 @@ def _owlrl(triples: Iterable[Triple]) -> set[Triple]:
     if problems:
         raise InconsistencyError("the knowledge graph is inconsistent: " + "; ".join(problems))
     new = Graph()
-    for triple in work:
-        if triple not in asserted:
-            new.add(triple)
+    for added in work:
+        if added not in asserted:
+            new.add(added)
     return {t for t in to_triples(new) if not is_junk(t)}
 
 
@@ -149,19 +155,23 @@ def _to_rdflib(term: str, terms: dict[str, Node]) -> Node:
     from rdflib import BNode, URIRef
     from rdflib import Literal as RdflibLiteral
 
-    known = terms.get(term)
-    if known is not None:
-        return known
+    node = terms.get(term)
+    if node is not None:
+        return node
     if term.startswith("<"):
-        return URIRef(term[1:-1])
-    if term.startswith("_:"):
-        return BNode(term[2:])
-    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .", format=ox.RdfFormat.N_TRIPLES)))
-    literal = quad.object
-    assert isinstance(literal, ox.Literal)
-    if literal.language:
-        return RdflibLiteral(literal.value, lang=literal.language)
-    return RdflibLiteral(literal.value, datatype=URIRef(literal.datatype.value))
+        node = URIRef(term[1:-1])
+    elif term.startswith("_:"):
+        node = BNode(term[2:])
+    else:
+        quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .", format=ox.RdfFormat.N_TRIPLES)))
+        literal = quad.object
+        assert isinstance(literal, ox.Literal)
+        if literal.language:
+            node = RdflibLiteral(literal.value, lang=literal.language)
+        else:
+            node = RdflibLiteral(literal.value, datatype=URIRef(literal.datatype.value))
+    terms[term] = node
+    return node
 
 
 def tbox_closure(ontology: set[Triple]) -> set[Triple]:
@@ -190,7 +200,8 @@ def infer_triples(
         try:
             closed = prepare(tbox if tbox is not None else tbox_closure(ontology))
             derived = materialize(compile_rules(closed), prepare(facts)) | closed
-        except UnsupportedRuleError:
+        except UnsupportedRuleError as reason:
+            _log.info("the fast engine hands the input to owlrl: %s", reason)
             derived = None
     if derived is None:
         derived = _owlrl(prepared)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -66,3 +67,38 @@ def both(ontology: set[Triple], data: set[Triple]) -> Outcome:
     missing, extra = reference.triples - fast.triples, fast.triples - reference.triples
     assert not missing and not extra, f"fast misses {sorted(missing)}; fast adds {sorted(extra)}"
     return fast
+
+
+class _HandOffs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.reasons: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.reasons.append(record.getMessage())
+
+
+def check_seed(seed: int) -> tuple[int, str | None, bool]:
+    """One generated case through both engines: (seed, the difference or None, handed off?)."""
+    from rl_generator import as_turtle, generate
+
+    ontology, data = generate(seed)
+    watcher = _HandOffs()
+    logger = logging.getLogger("defenders_kg.inference")
+    logger.addHandler(watcher)
+    logger.setLevel(logging.INFO)
+    try:
+        fast = run(ontology, data, "fast")
+    finally:
+        logger.removeHandler(watcher)
+    reference = run(ontology, data, "owlrl")
+    if fast == reference:
+        return seed, None, bool(watcher.reasons)
+    difference = (
+        f"seed {seed}: fast {fast.error or len(fast.triples)}, owlrl "
+        f"{reference.error or len(reference.triples)}; fast misses "
+        f"{sorted(reference.triples - fast.triples)[:3]}, adds "
+        f"{sorted(fast.triples - reference.triples)[:3]}\n"
+        f"ontology:\n{as_turtle(ontology)}data:\n{as_turtle(data)}"
+    )
+    return seed, difference, bool(watcher.reasons)
