@@ -1,0 +1,96 @@
+"""The static site: every page with its descriptions, relative links only, w3id redirect rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from defenders_kg import KnowledgeGraph
+from defenders_kg import linked_data as ld
+from defenders_kg.site import DEFAULT_BASE_URL, build_site, htaccess
+
+HREF = re.compile(r'(?:href|src)="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, kg: KnowledgeGraph) -> Path:
+    folder = tmp_path_factory.mktemp("site")
+    report = build_site(kg.store(inference=True), folder)
+    assert report.pages > 100
+    return folder
+
+
+def test_every_resource_has_a_page_and_its_descriptions(site: Path) -> None:
+    pages = sorted((site / "resource").glob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        for suffix in (".ttl", ".jsonld", ".nt", ".trig"):
+            assert page.with_suffix(suffix).is_file(), page.with_suffix(suffix)
+    for graph in ("document", "inferred", "ontology"):
+        assert (site / "graph" / f"{graph}.html").is_file()
+    assert (site / "ontology.html").is_file() and (site / "ontology.ttl").is_file()
+    assert (site / "index.html").is_file()
+
+
+def test_the_descriptions_parse_and_agree(site: Path) -> None:
+    for name in ("charlie-cox", "the-defenders", "date-april"):
+        stem = site / "resource" / name
+        turtle = {
+            q.triple for q in ox.parse(path=stem.with_suffix(".ttl"), format=ox.RdfFormat.TURTLE)
+        }
+        assert turtle
+        trig = set(ox.parse(path=stem.with_suffix(".trig"), format=ox.RdfFormat.TRIG))
+        assert {q.triple for q in trig} == turtle
+        assert set(ox.parse(path=stem.with_suffix(".jsonld"), format=ox.RdfFormat.JSON_LD)) == trig
+
+
+def test_the_site_holds_the_documents_the_endpoint_serves(site: Path, kg: KnowledgeGraph) -> None:
+    runner = ld.StoreRunner(kg.store(inference=True))
+    where = ld.target("resource", "charlie-cox")
+    assert where is not None
+    for fmt in ("turtle", "jsonld", "html"):
+        served = ld.render(runner, where, fmt).body
+        written = (site / "resource" / f"charlie-cox.{ld.suffix_of(fmt)}").read_bytes()
+        assert written == served
+
+
+def test_links_are_relative_and_lead_to_files_of_the_site(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    checked = 0
+    for page in pages:
+        for link in HREF.findall(page.read_text(encoding="utf-8")):
+            if link.startswith(("http://", "https://", "mailto:", "data:")) or link.startswith("#"):
+                continue
+            assert not link.startswith("/"), f"{page}: {link}"
+            assert "?query=" not in link, f"{page}: the static site has no query page"
+            target = (page.parent / link.split("#")[0]).resolve()
+            assert target.is_file(), f"{page}: {link}"
+            assert site.resolve() in target.parents
+            checked += 1
+    assert checked > 1000
+
+
+def test_the_redirect_rules_send_each_iri_to_its_document() -> None:
+    rules = htaccess("https://example.org/kg/")
+    assert "RewriteEngine on" in rules
+    assert (
+        "RewriteCond %{HTTP_ACCEPT} text/turtle [OR]\n"
+        "RewriteCond %{HTTP_ACCEPT} application/x-turtle\n"
+        "RewriteRule ^resource/([A-Za-z0-9_~-]+)$ https://example.org/kg/resource/$1.ttl [R=303,L]"
+    ) in rules
+    assert "RewriteCond %{HTTP_ACCEPT} application/ld\\+json\n" in rules
+    assert "RewriteRule ^ontology$ https://example.org/kg/ontology.html [R=303,L]" in rules
+    assert (
+        "RewriteRule ^graph/([A-Za-z0-9_~-]+)$ https://example.org/kg/graph/$1.html [R=303,L]"
+        in rules
+    )
+
+
+def test_the_site_writes_the_htaccess_for_its_base_url(site: Path) -> None:
+    rules = (site / ".htaccess").read_text(encoding="utf-8")
+    assert rules == htaccess(DEFAULT_BASE_URL)
+    assert f"{DEFAULT_BASE_URL}resource/$1.html [R=303,L]" in rules
