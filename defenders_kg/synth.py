@@ -228,7 +228,7 @@ def _series(index: int, rng: random.Random, people: int, companies: int) -> _Ser
             (involvement, _RDF_TYPE, _dkg("ProductionInvolvement")),
             (involvement, _LABEL, _en(f"Production involvement {index}.{company}")),
             (involvement, _dkg("company"), _iri(f"synth-company-{company}")),
-            (involvement, _dkg("inWork"), work),
+            (involvement, _dkg("productionOf"), work),
             (involvement, _dkg("capacity"), _dkg("Producer" if slot == 0 else "InAssociationWith")),
         ]
 
@@ -242,7 +242,7 @@ def _series(index: int, rng: random.Random, people: int, companies: int) -> _Ser
             (credit, _RDF_TYPE, _dkg("CastCredit")),
             (credit, _LABEL, _en(f"Cast credit {index}.{slot}")),
             (credit, _dkg("actor"), _iri(f"synth-person-{person}")),
-            (credit, _dkg("inWork"), work),
+            (credit, _dkg("castIn"), work),
             (credit, _dkg("billing"), _dkg("Headlining" if lead else "AlsoStarring")),
             (credit, _dkg("castStatus"), _dkg("NewCast" if slot == 14 else "ReturningCast")),
         ]
@@ -267,7 +267,7 @@ def _series(index: int, rng: random.Random, people: int, companies: int) -> _Ser
         (development, _dkg("hasDate"), _iri(f"synth-{index}-date-dev")),
         (filming, _RDF_TYPE, _dkg("Filming")),
         (filming, _LABEL, _en(f"Filming of {name}")),
-        (filming, _dkg("concerns"), work),
+        (filming, _dkg("filmingOf"), work),
         (filming, _dkg("hasStart"), _iri(f"synth-{index}-date-start")),
         (filming, _dkg("hasEnd"), _iri(f"synth-{index}-date-end")),
     ]
@@ -288,11 +288,11 @@ def _series(index: int, rng: random.Random, people: int, companies: int) -> _Ser
     s += [
         (premiere, _RDF_TYPE, _dkg("Premiere")),
         (premiere, _LABEL, _en(f"Premiere of {name}")),
-        (premiere, _dkg("concerns"), work),
+        (premiere, _dkg("releaseOf"), work),
         (premiere, _dkg("hasDate"), _iri(f"synth-{index}-date-premiere")),
         (release, _RDF_TYPE, _dkg("StreamingRelease")),
         (release, _LABEL, _en(f"Release of {name}")),
-        (release, _dkg("concerns"), work),
+        (release, _dkg("releaseOf"), work),
         (release, _dkg("platform"), _iri("synth-platform")),
         (release, _dkg("episodesReleased"), _typed(8, "integer")),
         (work, _dkg("numberOfEpisodes"), _typed(8, "integer")),

@@ -109,5 +109,26 @@ def test_alignment_gives_schema_org_parents(ontology: Graph) -> None:
     parents = {str(o) for o in alignment.objects(None, RDFS.subClassOf)}
     parents |= {str(o) for o in alignment.objects(None, RDFS.subPropertyOf)}
     assert parents and all(p.startswith(schema) for p in parents)
-    for term in set(alignment.subjects()) - {URIRef(str(ONTOLOGY) + "/alignments/schema-org")}:
+    # rdfs:label is the one outside term aligned: it gives every labelled node a schema:name.
+    known = {URIRef(str(ONTOLOGY) + "/alignments/schema-org"), RDFS.label}
+    for term in set(alignment.subjects()) - known:
         assert term in set(ontology.subjects()), f"alignment names an unknown term {term}"
+    assert (RDFS.label, RDFS.subPropertyOf, URIRef(schema + "name")) in alignment
+
+
+def test_wikidata_alignment_links_only_sourced_properties(ontology: Graph) -> None:
+    """Every wdt: parent names its source page, or says in a comment that none was found."""
+    alignment = Graph().parse(paths.data_root() / "ontology" / "alignments" / "wikidata.ttl")
+    wdt = "http://www.wikidata.org/prop/direct/"
+    links = list(alignment.subject_objects(RDFS.subPropertyOf))
+    assert len(links) >= 12
+    for term, parent in links:
+        assert term in set(ontology.subjects()), f"alignment names an unknown term {term}"
+        assert str(parent).startswith(wdt), parent
+        assert alignment.value(parent, RDFS.label) is not None, parent
+        source = alignment.value(parent, DCTERMS.source)
+        comment = alignment.value(parent, RDFS.comment)
+        assert (source is not None and "wikidata.org" in str(source)) or (
+            comment is not None and "not confirmed" in str(comment)
+        ), f"{parent} has no recorded source"
+    assert not list(alignment.triples((None, OWL.sameAs, None))), "no unconfirmed item links"
