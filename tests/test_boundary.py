@@ -62,6 +62,29 @@ def test_a_warm_query_imports_neither_rdflib_nor_owlrl(tmp_path: Path) -> None:
     assert warm.stderr.strip().splitlines()[-1] == "[]"
 
 
+@pytest.fixture(scope="module")
+def filled_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("filled-cache")
+    warm_up = "from defenders_kg import KnowledgeGraph; KnowledgeGraph().stats()"
+    env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(folder)}
+    subprocess.run([sys.executable, "-c", warm_up], env=env, check=True)
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "nt", "rdfxml", "trig", "nquads"])
+def test_exports_are_written_without_rdflib(fmt: str, tmp_path: Path, filled_cache: Path) -> None:
+    # Only JSON-LD compaction needs rdflib; every other syntax is Oxigraph's.
+    probe = (
+        "import sys; sys.modules['rdflib'] = None; from defenders_kg.cli import main; "
+        f"sys.exit(main(['export', '--format', '{fmt}', '-o', sys.argv[1]]))"
+    )
+    env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(filled_cache)}
+    out = tmp_path / f"export.{fmt}"
+    done = subprocess.run([sys.executable, "-c", probe, str(out)], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert len(list(ox.parse(path=out, format=formats.get(fmt).rdf))) > 2000
+
+
 def test_exports_keep_literals_as_written(kg: KnowledgeGraph) -> None:
     # An Oxigraph store would give "0"^^xsd:nonNegativeInteger back as an xsd:integer.
     data = kg.export("nt", inferred=False)
