@@ -415,9 +415,13 @@ def test_every_help_example_runs(command: str, example: str, tmp_path: Path) -> 
     if command == "push":
         _run_push_example(argv, tmp_path)
         return
+    _run_example(argv, tmp_path)
+
+
+def _run_example(argv: list[str], cwd: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "defenders_kg", *argv[1:]],
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
@@ -446,14 +450,7 @@ def _run_push_example(argv: list[str], tmp_path: Path) -> None:
     oxigraph = Path(sys.executable).with_name("oxigraph")
     store = [str(oxigraph), "serve", "--location", str(tmp_path / "db"), "--bind"]
     with running([*store, f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"):
-        done = subprocess.run(
-            [sys.executable, "-m", "defenders_kg", *argv[1:]],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    assert done.returncode == 0, done.stderr
+        _run_example(argv, tmp_path)
 
 
 def test_the_readme_cites_nothing_outside_the_repository() -> None:
