@@ -33,15 +33,29 @@ MANIFEST_GRAPH = GRAPH_BASE + "push"
 PUSH_NS = "https://w3id.org/defenders-kg/push#"
 ONTOLOGY_IRI = "https://w3id.org/defenders-kg/ontology"
 _OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 #: Above this many graphs, naming them one by one in every request is slower than the store's own
 #: union default graph by orders of magnitude (49 s for ``cast`` at K=100 on Oxigraph); refuse.
 MAX_LISTED_GRAPHS = 200
 
 #: Graph-name prefixes of Virtuoso's own data (configuration, LDP, URIQA, DAV).
-_VIRTUOSO_SYSTEM = re.compile(
+VIRTUOSO_SYSTEM = (
     r"^(http://www\.openlinksw\.com/|http://www\.w3\.org/ns/ldp#|http://www\.w3\.org/2002/07/owl#"
     r"|http://localuriqaserver/|https?://[^/]+/(sparql|DAV/)$)"
 )
+_VIRTUOSO_SYSTEM = re.compile(VIRTUOSO_SYSTEM)
+
+
+def system_filter(variable: str, *, keep: bool) -> str:
+    """A SPARQL FILTER that keeps (or drops) Virtuoso's system graphs bound to ``variable``.
+
+    The store answers it from its graph index, so no listing of every graph (which its row cap
+    would cut) is needed.
+    """
+    pattern = VIRTUOSO_SYSTEM.replace("\\", "\\\\")
+    test = f'REGEX(STR({variable}), "{pattern}")'
+    return f"FILTER({test if keep else f'!{test}'})"
+
 
 Ask = Callable[[str], list[list[ox.NamedNode | ox.BlankNode | ox.Literal | None]]]
 
@@ -123,7 +137,8 @@ class Layout:
             )
         if self.store == "virtuoso":
             if self.kind == "graph":
-                return Plan(f"define input:default-graph-uri <{self.target}>\n{text}")
+                graph = f"define input:default-graph-uri <{self.target}>\n"
+                return Plan(graph + _virtuoso_booleans(text))
             named = [*self.system_graphs, MANIFEST_GRAPH, *self.copies]
             named += [INFERRED_GRAPH] if exclude_closure else []
             # Each graph left out of the default graph makes Virtuoso's cost model recurse
@@ -174,8 +189,8 @@ def virtuoso_excluding(text: str, default: list[str], named: list[str]) -> str:
 
     Virtuoso's ``define input:default-graph-exclude`` / ``named-graph-exclude`` pragmas do that at
     any size, but with either of them ``GRAPH <iri> { ... }`` matches nothing (7.2.5), so each such
-    pattern becomes ``GRAPH ?v { ... } FILTER(?v = <iri>)``, which it answers. With no pragma the
-    text is sent as it is.
+    pattern becomes ``GRAPH ?v { ... } FILTER(?v = <iri>)``, which it answers. Boolean BINDs are
+    rewritten too (``_virtuoso_booleans``).
 
     >>> print(virtuoso_excluding("SELECT * { GRAPH <urn:g> { ?s ?p ?o } }", ["urn:x"], ["urn:x"]))
     define input:default-graph-exclude <urn:x>
@@ -184,6 +199,7 @@ def virtuoso_excluding(text: str, default: list[str], named: list[str]) -> str:
     """
     pragmas = "".join(f"define input:default-graph-exclude <{g}>\n" for g in default)
     pragmas += "".join(f"define input:named-graph-exclude <{g}>\n" for g in named)
+    text = _virtuoso_booleans(text)
     if not pragmas:
         return text
     tokens = [(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
@@ -209,6 +225,42 @@ def virtuoso_excluding(text: str, default: list[str], named: list[str]) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     return pragmas + text
+
+
+def _virtuoso_booleans(text: str) -> str:
+    """``BIND(EXISTS {...} AS ?v)`` made to give a boolean on Virtuoso, which has no boolean
+    values in expressions and answers 1 or 0 as integers; a typed literal it keeps (as "1"^^
+    xsd:boolean, which the client reads back as true).
+
+    >>> print(_virtuoso_booleans("SELECT * { BIND(NOT EXISTS { ?s ?p ?o } AS ?none) }")
+    ...       .replace(_XSD_BOOLEAN, "xsd:boolean"))
+    SELECT * { BIND(STRDT(IF(NOT EXISTS { ?s ?p ?o }, "true", "false"), <xsd:boolean>) AS ?none) }
+    """
+    significant = [
+        (m.lastgroup, m.group(), m.start())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("space", "comment")
+    ]
+    edits: list[tuple[int, int]] = []
+    for index, (kind, value, _) in enumerate(significant[:-3]):
+        if kind != "word" or value.upper() != "BIND" or significant[index + 1][1] != "(":
+            continue
+        first = significant[index + 2][1].upper()
+        second = significant[index + 3][1].upper()
+        if first != "EXISTS" and (first, second) != ("NOT", "EXISTS"):
+            continue
+        depth = 0
+        for later in significant[index + 1 :]:
+            depth += later[0] == "open"
+            depth -= later[0] == "close"
+            if depth == 1 and later[0] == "word" and later[1].upper() == "AS":
+                edits.append((significant[index + 2][2], later[2]))
+                break
+    for start, end in sorted(edits, reverse=True):
+        expression = text[start:end].rstrip()
+        wrapped = f'STRDT(IF({expression}, "true", "false"), <{_XSD_BOOLEAN}>) '
+        text = text[:start] + wrapped + text[end:]
+    return text
 
 
 def _uses_graph_keyword(text: str) -> bool:
@@ -237,11 +289,9 @@ def probe(endpoint: str, store: str, select: Ask) -> Layout:
 
     system: tuple[str, ...] = ()
     if store == "virtuoso":
-        system = tuple(
-            g
-            for g in values("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-            if is_system_graph(store, g)
-        )
+        keep = system_filter("?g", keep=True)
+        listing = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {keep} }}"
+        system = tuple(sorted(g for g in values(listing) if is_system_graph(store, g)))
     holders = values(
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{ONTOLOGY_IRI}> a <{_OWL_ONTOLOGY}> }} }}"
     )

@@ -13,6 +13,9 @@ os.environ["DEFENDERS_KG_CACHE_DIR"] = tempfile.mkdtemp(prefix="defenders-kg-tes
 
 from defenders_kg import KnowledgeGraph
 
+# The comparison helpers of the remote-store tests report their failures in detail.
+pytest.register_assert_rewrite("stores")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

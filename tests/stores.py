@@ -74,7 +74,8 @@ def check_every_query(
 
 
 def inference_queries() -> set[str]:
-    return {q.name for q in list_queries() if q.inference}
+    """The canned queries and checks that need the closure."""
+    return {q.name for q in [*list_queries(), *list_checks()] if q.inference}
 
 
 def graph_queries() -> set[str]:
