@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -163,8 +163,8 @@ class KnowledgeGraph:
         progress(f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached")
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
         triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
-        lines = (f"{_unskolem(s)} {_unskolem(p)} {_unskolem(o)} .\n" for s, p, o in triples)
-        return "".join(lines).encode("utf-8")
+        unskolemized = ((_unskolem(s), _unskolem(p), _unskolem(o)) for s, p, o in triples)
+        return _ntriples(unskolemized).encode("utf-8")
 
     def _tbox(self, ontology: set[Triple]) -> set[Triple]:
         """The ontology's OWL-RL closure, cached apart since it depends on the ontology alone."""
@@ -172,8 +172,7 @@ class KnowledgeGraph:
 
         def build(folder: Path) -> None:
             closed = tbox_closure(ontology)
-            data = "".join(f"{s} {p} {o} .\n" for s, p, o in sorted(closed))
-            (folder / "tbox.nt").write_text(data, encoding="utf-8")
+            (folder / "tbox.nt").write_text(_ntriples(sorted(closed)), encoding="utf-8")
 
         key = load.fingerprint(load.ontology_sources(), __version__, "tbox", *_code_version())
         folder = cache.materialize(key[:32], "tbox", build, use_cache=self.use_cache)
@@ -292,6 +291,11 @@ def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.Defa
 
 def _skolem_triple(quad: ox.Quad) -> Triple:
     return (_skolem(quad.subject), _skolem(quad.predicate), _skolem(quad.object))
+
+
+def _ntriples(triples: Iterable[Triple]) -> str:
+    """Triples of N-Triples terms as an N-Triples document."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
 def _unskolem(term: str) -> str:
