@@ -89,8 +89,8 @@ TransactionFile = {folder}/virtuoso-temp.trx
 ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
 DirsAllowed = ., {folder}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {folder}
@@ -98,7 +98,7 @@ ServerThreads = 8
 HTTPThreadSize = 2000000
 [SPARQL]
 ResultSetMaxRows = {max_rows}
-MaxQueryExecutionTime = 120
+MaxQueryExecutionTime = 600
 """
 
 
@@ -137,9 +137,10 @@ class Virtuoso:
 
 
 @contextmanager
-def virtuoso(folder: str, *, max_rows: int = 1000) -> Iterator[Virtuoso]:
+def virtuoso(folder: str, *, max_rows: int = 1000, buffers: int = 20_000) -> Iterator[Virtuoso]:
     """Debian's Virtuoso (virtuoso-opensource) on free loopback ports with a fresh database in
-    ``folder``; fails, never skips, when it is not installed or does not start."""
+    ``folder``; fails, never skips, when it is not installed or does not start. ``buffers`` are
+    8 KB pages of memory (Virtuoso's advice: about 85,000 per GB it may use)."""
     import shutil
     from pathlib import Path
 
@@ -150,7 +151,12 @@ def virtuoso(folder: str, *, max_rows: int = 1000) -> Iterator[Virtuoso]:
     config = Path(folder) / "virtuoso.ini"
     config.write_text(
         _VIRTUOSO_INI.format(
-            folder=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows
+            folder=folder,
+            sql_port=sql_port,
+            http_port=http_port,
+            max_rows=max_rows,
+            buffers=buffers,
+            dirty=buffers * 3 // 4,
         ),
         encoding="utf-8",
     )
