@@ -207,3 +207,13 @@ def test_a_shared_label_gives_distinct_entities(
     found = kg.evidence(label).records()
     targets = {(r["target"], r["targetTypes"]) for r in found}
     assert len(targets) == len(types) and {t for _, t in targets} == types
+
+
+def test_no_entity_is_linked_to_a_wikidata_item(kg: KnowledgeGraph) -> None:
+    """No item ID could be confirmed from a stored copy of its page, so none is linked."""
+    links = rows(
+        kg,
+        "SELECT ?s ?p ?o WHERE { ?s ?p ?o . FILTER(isIRI(?o) && "
+        'STRSTARTS(STR(?o), "http://www.wikidata.org/entity/Q")) } ORDER BY ?s ?p ?o',
+    )
+    assert [r for r in links if r["p"].endswith("sameAs")] == []
