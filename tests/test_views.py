@@ -217,3 +217,14 @@ def test_no_entity_is_linked_to_a_wikidata_item(kg: KnowledgeGraph) -> None:
         'STRSTARTS(STR(?o), "http://www.wikidata.org/entity/Q")) } ORDER BY ?s ?p ?o',
     )
     assert [r for r in links if r["p"].endswith("sameAs")] == []
+
+
+def test_every_schema_role_and_release_event_is_reached_from_a_work(kg: KnowledgeGraph) -> None:
+    """No empty Role or event that nothing links to (the complaint of issue 12)."""
+    orphans = rows(
+        kg,
+        SCHEMA + "SELECT ?n WHERE { VALUES ?t { schema:Role schema:PublicationEvent } ?n a ?t . "
+        "FILTER NOT EXISTS { ?w ?p ?n . ?w a schema:CreativeWork . "
+        'FILTER(STRSTARTS(STR(?p), "https://schema.org/")) } } ORDER BY ?n',
+    )
+    assert orphans == []
