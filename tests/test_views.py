@@ -228,3 +228,18 @@ def test_every_schema_role_and_release_event_is_reached_from_a_work(kg: Knowledg
         'FILTER(STRSTARTS(STR(?p), "https://schema.org/")) } } ORDER BY ?n',
     )
     assert orphans == []
+
+
+def test_describe_by_a_shared_label_keeps_the_entities_apart(kg: KnowledgeGraph) -> None:
+    """describe "Daredevil" gives each entity's triples under its own IRI, with its own type."""
+    graph = kg.describe("Daredevil").serialize("nt")
+    typed = {
+        line.split()[0]
+        for line in graph.splitlines()
+        if "/resource/daredevil" in line.split()[0] and "22-rdf-syntax-ns#type" in line
+    }
+    assert typed == {
+        "<https://w3id.org/defenders-kg/resource/daredevil>",
+        "<https://w3id.org/defenders-kg/resource/daredevil-tv>",
+        "<https://w3id.org/defenders-kg/resource/daredevil-series>",
+    }
