@@ -104,3 +104,30 @@ def by_media_type(media_type: str, *, kinds: tuple[Kind, ...]) -> Format | None:
 
 def suffixes(kinds: tuple[Kind, ...]) -> list[str]:
     return sorted(s for f in FORMATS if f.kind in kinds for s in f.suffixes)
+
+
+def negotiate(accept: str, offered: dict[str, str]) -> str | None:
+    """The offered media type that the Accept header prefers, or None (406)."""
+    if not accept.strip():
+        return next(iter(offered))
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")):
+        media, *options = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for option in options:
+            key, _, value = option.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        for candidate in offered:
+            kind, _, _ = candidate.partition("/")
+            if media in (candidate, "*/*", f"{kind}/*"):
+                rank = (quality, -position, candidate)
+                if best is None or rank[:2] > best[:2]:
+                    best = rank
+                break
+    return best[2] if best else None

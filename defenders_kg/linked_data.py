@@ -492,7 +492,7 @@ def _page(runner: Runner, where: Target, rows: list[dict[str, Any]], query_page:
 
 def negotiate(accept: str) -> str | None:
     """The document format the Accept header prefers (HTML when it has no preference)."""
-    from .server import negotiate as choose
+    from .formats import negotiate as choose
 
     offers = offered()
     media = choose(accept, offers)

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from . import engine, formats, linked_data
 from .errors import DefendersKGError
+from .formats import negotiate
 from .queries import get_query, list_queries, query_form
 
 if TYPE_CHECKING:
@@ -190,33 +191,6 @@ class QueryPool:
 def _wake(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def negotiate(accept: str, offered: dict[str, str]) -> str | None:
-    """The offered media type that the Accept header prefers, or None (406)."""
-    if not accept.strip():
-        return next(iter(offered))
-    best: tuple[float, int, str] | None = None
-    for position, item in enumerate(accept.split(",")):
-        media, *options = (part.strip() for part in item.split(";"))
-        quality = 1.0
-        for option in options:
-            key, _, value = option.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality <= 0:
-            continue
-        for candidate in offered:
-            kind, _, _ = candidate.partition("/")
-            if media in (candidate, "*/*", f"{kind}/*"):
-                rank = (quality, -position, candidate)
-                if best is None or rank[:2] > best[:2]:
-                    best = rank
-                break
-    return best[2] if best else None
 
 
 def service_description(endpoint: str) -> str:
