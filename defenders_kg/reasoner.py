@@ -93,8 +93,11 @@ _INERT_TYPES = (
 _PROPERTY_KINDS = _terms(
     _OWL, "SymmetricProperty TransitiveProperty FunctionalProperty InverseFunctionalProperty"
 )
-# Annotation properties that instance data may use: owlrl gives them no rule.
-_DATA_ANNOTATIONS = _INERT_PREDICATES - {_FIRST, _REST}
+# Annotation properties that instance data may use: owlrl gives them no rule (prp-ap only
+# declares them).
+_DATA_ANNOTATIONS = _terms(_RDFS, "label comment seeAlso isDefinedBy") | _terms(
+    _OWL, "versionInfo priorVersion backwardCompatibleWith incompatibleWith deprecated"
+)
 _MEMBERS = _terms(_OWL, "members distinctMembers")
 # Internal predicates for the intermediate steps of chains longer than two.
 _CHAIN_STEP = "<urn:x-defenders-kg:chain-step:"
@@ -173,6 +176,9 @@ def compile_rules(tbox: set[Triple]) -> Rules:
                 "FunctionalProperty": rules.functional,
                 "InverseFunctionalProperty": rules.inverse_functional,
             }[kind].add(s)
+        elif p in _DATA_ANNOTATIONS and not s.startswith(_VOCABULARY):
+            # an annotation may have super-properties or a domain, as in the data
+            rules.facts.add((s, p, o))
         elif p in _INERT_PREDICATES or (p == TYPE and o in _INERT_TYPES):
             continue
         elif p.startswith(_VOCABULARY) and p != TYPE:

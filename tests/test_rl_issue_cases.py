@@ -203,3 +203,23 @@ def test_the_cli_reports_an_ill_typed_literal_in_one_line(tmp_path: Path) -> Non
         assert len(lines) == 1, done.stderr
         assert "ill-typed" in lines[0] and "abc" in lines[0]
         assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "axiom",
+    [
+        "ex:C owl:equivalentClass ex:D .",
+        "ex:p owl:equivalentProperty ex:q .",
+        "ex:C owl:oneOf ( ex:a ) .",
+    ],
+)
+def test_schema_in_the_data_is_handed_off(axiom: str) -> None:
+    outcome = both(turtle("ex:C a owl:Class ."), turtle(axiom + " ex:a a ex:C . ex:b ex:p ex:c ."))
+    assert outcome.error is None
+
+
+def test_an_annotation_in_the_ontology_meets_the_data() -> None:
+    ontology = "rdfs:label rdfs:subPropertyOf ex:name . ex:name a owl:FunctionalProperty . "
+    outcome = both(turtle(ontology + 'ex:a rdfs:label "A" .'), turtle('ex:a ex:name "B" .'))
+    # "A" and "B" are the same (prp-fp), so ex:a is labelled "B" too (eq-rep-o)
+    assert (ex("a"), "<http://www.w3.org/2000/01/rdf-schema#label>", '"B"') in outcome.triples
