@@ -6,9 +6,10 @@ the repository). Takes every case of the RL profile, and every other case with R
 semantics that fits (at most ``--max-triples`` premise triples), that has an RDF/XML premise
 and is an entailment, non-entailment, consistency or inconsistency test. Each premise goes
 through both engines twice: split into ontology (the RDF/RDFS/OWL axioms) and data (the instance
-assertions), and whole as the ontology. Prints one row per case: conclusion triples entailed, missed (with why: owlrl's own incompleteness or the
-junk filter), inconsistency found, and whether the engines agree; then a summary. A premise that
-cannot be read (some use relative datatype IRIs) does not fit either.
+assertions), and whole as the ontology. Prints one row per case: conclusion triples entailed,
+missed (with why: owlrl's own incompleteness or the junk filter), inconsistency found, and
+whether the engines agree; then a summary. A premise that cannot be read (some use relative
+datatype IRIs) does not fit either.
 
     python benchmarks/conformance.py [--cases DIR] [--only-rl] [--max-triples 100]
 """
