@@ -7,7 +7,7 @@ stage; then, in another fresh process on the same file, the baseline: plain
 exceeds the time budget (the table then gives the budget as a lower bound). Prints Markdown
 tables for benchmarks/README.md.
 
-    python benchmarks/scale.py [--scales 1 10 100 1000] [--baseline-budget 600]
+    python benchmarks/scale.py [--scales 1 10 100 1000] [--baseline-budget 600] [--no-queries]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(data: Path) -> dict[str, object]:
+def measure(data: Path, queries_too: bool = True) -> dict[str, object]:
     """Load, infer and query one synthetic file, inside this (fresh) process."""
     from defenders_kg import KnowledgeGraph, list_queries
 
@@ -49,7 +49,7 @@ def measure(data: Path) -> dict[str, object]:
     out["fast_closure"] = _fast_closure(kg)
 
     queries = {}
-    for query in list_queries():
+    for query in list_queries() if queries_too else []:
         start = time.perf_counter()
         result = kg.query(query.name, _QUERY_PARAMS.get(query.name))
         queries[query.name] = (time.perf_counter() - start, len(result.rows) or len(result.triples))
@@ -126,11 +126,14 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100, 1000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline-budget", type=float, default=600.0, help="seconds")
+    parser.add_argument("--no-queries", action="store_true", help="time load and inference only")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure or args.baseline:
-        result = measure(args.measure) if args.measure else baseline(args.baseline)
+        result = (
+            measure(args.measure, not args.no_queries) if args.measure else baseline(args.baseline)
+        )
         print(json.dumps(result))
         return
 
@@ -141,7 +144,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             data = Path(folder) / f"franchise-{scale}.nq"
             write_synthetic(data, scale, args.seed)
-            row: dict[str, object] = {"scale": scale, **_child("--measure", data, None)}
+            flags = ["--no-queries"] if args.no_queries else []
+            row: dict[str, object] = {"scale": scale, **_child("--measure", data, None, flags)}
             try:
                 row.update(_child("--baseline", data, args.baseline_budget))
             except subprocess.TimeoutExpired:
@@ -151,8 +155,10 @@ def main() -> None:
     _print_tables(rows, args.baseline_budget)
 
 
-def _child(flag: str, data: Path, timeout: float | None) -> dict[str, object]:
-    command = [sys.executable, __file__, flag, str(data)]
+def _child(
+    flag: str, data: Path, timeout: float | None, extra: list[str] | None = None
+) -> dict[str, object]:
+    command = [sys.executable, __file__, flag, str(data), *(extra or [])]
     done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=timeout)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -183,6 +189,8 @@ def _print_tables(rows: list[dict[str, object]], budget: float) -> None:
             f"{row['load_peak_mb']:.0f} / {row['infer_peak_mb']:.0f} / {row['query_peak_mb']:.0f} |"
         )
     names = sorted(rows[0]["queries"])  # type: ignore[call-overload]
+    if not names:
+        return
     print()
     print("| query | " + " | ".join(f"K={row['scale']} s (rows)" for row in rows) + " |")
     print("|---|" + "---|" * len(rows))
