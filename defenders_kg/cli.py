@@ -315,20 +315,41 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 @command(
     "push",
-    "Replace the data of a SPARQL 1.1 Graph Store with this graph, in one request.",
+    "Replace a triple store's data with this graph (streamed, then checked), or write N-Quads "
+    "for the store's own bulk loader.",
     "defenders-kg push --store http://127.0.0.1:7878/store",
-    option("--store", required=True, help="Graph Store Protocol URL (Oxigraph: .../store)"),
+    option(
+        "--endpoint",
+        metavar="URL",
+        help="the store's SPARQL query URL, to check the push "
+        "(derived from --store for Oxigraph, Fuseki and Virtuoso)",
+    ),
     option("--graph", help="replace only this named graph, with all triples merged"),
     option("--timeout", type=float, default=300.0, help="seconds per request (default 300)"),
-    exclusive=[LAYER],
+    exclusive=[
+        LAYER,
+        (
+            True,
+            [
+                option("--store", help="Graph Store Protocol URL (Oxigraph: .../store)"),
+                option(
+                    "--bulk", metavar="FILE.nq", help="write N-Quads for the store's own loader"
+                ),
+            ],
+        ),
+    ],
 )
 def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .remote import Connection, push
+    from .remote import Connection, bulk_commands, bulk_file, push
 
+    if args.bulk is not None:
+        count = bulk_file(kg, args.bulk, inferred=not args.asserted)
+        print(f"defenders-kg: wrote {count} statements to {args.bulk}; load them with:\n"
+              f"{bulk_commands(args.bulk)}", file=sys.stderr, end="")  # fmt: skip
+        return EXIT_OK
     connection = Connection(timeout=args.timeout)
-    count = push(
-        kg, args.store, graph=args.graph, inferred=not args.asserted, connection=connection
-    )
+    count = push(kg, args.store, graph=args.graph, inferred=not args.asserted,
+                 connection=connection, endpoint=args.endpoint)  # fmt: skip
     target = f"graph <{args.graph}>" if args.graph else "the whole dataset"
     print(f"defenders-kg: replaced {target} with {count} statements", file=sys.stderr)
     return EXIT_OK

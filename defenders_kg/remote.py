@@ -550,7 +550,7 @@ def _what_it_holds(store: str, graph: str | None, sent: _Sent) -> str:
     done = sum(1 for count in sent.counts.values() if count)
     return (
         f"the store now holds {sent.total:,} statements of this push in {done:,} graphs, the "
-        "the rest as before, and its push record says unfinished, so queries refuse it; run "
+        "rest as before, and its push record says unfinished, so queries refuse it; run "
         "push again"
     )
 
