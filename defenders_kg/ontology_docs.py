@@ -10,6 +10,7 @@ in a "Modules" section under the core ontology's header.
 from __future__ import annotations
 
 import logging
+import re
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,11 +65,35 @@ def ontology_html(ontology: Graph) -> str:
         html = str(OntPub(core, sort_subjects=True).make_html(include_css=True))
     finally:
         root.setLevel(level)
+    html = _accessible(html)
     modules_html = _modules_section(ontology, modules)
     html = html.replace(
         '<div class="section" id="classes">', modules_html + '<div class="section" id="classes">', 1
     )
     return html.replace("</body>", _individuals_section(ontology) + "</body>", 1)
+
+
+#: pyLODE's table of contents is a fixed sidebar; on a phone it goes above the content.
+_PHONE_CSS = """<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+@media (max-width: 40rem) {
+  #toc { position: static; width: auto; max-width: 100%; height: auto; }
+  #content { margin: 0; padding: 0 .5rem; width: auto; max-width: 100%; }
+  body { overflow-wrap: anywhere; }
+  table { display: block; overflow-x: auto; }
+}
+</style>
+"""
+
+
+def _accessible(html: str) -> str:
+    """pyLODE's page fitting a phone, with a language, and its definition lists without ``div``
+    wrappers (HTML allows them, but accessibility checkers and older screen readers want
+    ``dt``/``dd`` directly in the ``dl``)."""
+    html = html.replace("<html>", '<html lang="en">', 1)
+    html = html.replace("</head>", _PHONE_CSS + "</head>", 1)
+    html = re.sub(r"<div>(\s*<dt>)", r"\1", html)
+    return re.sub(r"(</dd>\s*)</div>", r"\1", html)
 
 
 def _split_headers(ontology: Graph) -> tuple[Graph, list[Any]]:
@@ -133,8 +158,9 @@ def _individuals_section(ontology: Graph) -> str:
             f"<td>{escape(str(ontology.value(individual, skos.definition)))}</td></tr>"
         )
     return (
-        '<section id="named-individuals"><h2>Named individuals</h2><table>'
+        '<section id="named-individuals"><h2>Named individuals</h2>'
+        '<div style="overflow-x: auto"><table>'
         "<tr><th>IRI</th><th>label</th><th>type</th><th>definition</th></tr>"
         + "".join(rows)
-        + "</table></section>"
+        + "</table></div></section>"
     )

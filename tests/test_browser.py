@@ -99,13 +99,16 @@ def axe_violations(driver: Any) -> list[str]:
 
 
 def fits_phone_width(driver: Any) -> bool:
-    """At 375 CSS pixels the page needs no horizontal scrolling."""
-    driver.set_window_size(375, 800)
+    """Emulating a phone 375 CSS pixels wide, the page needs no horizontal scrolling."""
+    metrics = {"width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     try:
-        width: int = driver.execute_script("return document.documentElement.scrollWidth")
-        return width <= 375
+        width, viewport = driver.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        return bool(viewport == 375 and width <= viewport)
     finally:
-        driver.set_window_size(1280, 900)
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 # -- the query page --------------------------------------------------------------------------------
@@ -269,3 +272,12 @@ def test_the_static_site_works_from_file_urls(browser: Any, site: Path) -> None:
     assert axe_violations(driver) == []
     driver.find_element(By.LINK_TEXT, "Turtle").click()
     assert driver.current_url.endswith("/resource/charlie-cox.ttl")
+
+
+@pytest.mark.parametrize("path", ["index.html", "graph/document.html", "ontology.html"])
+def test_the_other_pages_of_the_site_pass_the_accessibility_check(
+    browser: Any, site: Path, path: str
+) -> None:
+    browser.get((site / path).as_uri())
+    assert axe_violations(browser) == []
+    assert fits_phone_width(browser)
