@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=5, help="warm runs of each command")
     parser.add_argument("--queries", nargs="+", default=["cast", "timeline", "evidence"])
+    parser.add_argument("--entity", default="Charlie Cox", help="the entity evidence is asked for")
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -77,7 +78,10 @@ def main() -> None:
         query_file = folder / f"{name}.rq"
         query_file.write_text(canned.text, encoding="utf-8")
         store = graph.store_path(inference=canned.inference)
+        params = {"entity": args.entity} if any(p.name == "entity" for p in canned.params) else {}
+        query_file.write_text(canned.bind(params), encoding="utf-8")
         ours = [*kg, "--data", str(data), "query", name, "--format", "tsv"]
+        ours += [f"--param={key}={value}" for key, value in params.items()]
         base = [sys.executable, "-c", BASELINE, str(store), str(query_file)]
         ours_times, base_times = [], []
         for _ in range(args.runs):
