@@ -391,6 +391,31 @@ def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 
 @command(
+    "site",
+    "Write every entity page with its Turtle, N-Triples, JSON-LD and TriG as a static site, "
+    "plus w3id.org redirect rules (.htaccess).",
+    "defenders-kg site -o public --base-url https://example.org/defenders-kg/",
+    option("-o", "--output", required=True, help="output folder: new, empty, or an earlier site"),
+    option(
+        "--base-url",
+        help="where the site will be published; .htaccess redirects the IRIs there "
+        "(default https://defenders-kg.github.io/defenders-kg/)",
+    ),
+)
+def _cmd_site(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .site import DEFAULT_BASE_URL, build_site
+
+    report = build_site(
+        kg.store(inference=True), args.output, base_url=args.base_url or DEFAULT_BASE_URL
+    )
+    print(
+        f"defenders-kg: wrote {report.pages} pages ({report.files} files) to {report.folder}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+@command(
     "diagram",
     "Draw the cast network, the ontology or the timeline with Graphviz.",
     "defenders-kg diagram cast -o cast.png",

@@ -6,10 +6,18 @@ Every resource, named graph and the ontology gets ``PATH.html`` plus its descrip
 ``file://`` and under any sub-path. ``.htaccess`` holds the rewrite rules that w3id.org expects
 (its repository keeps one per project folder): each IRI answers ``303 See Other`` to the document
 in the format the ``Accept`` header names, HTML by default.
+
+The site is built in a hidden folder beside the target and renamed into place once complete, so a
+failure leaves the target as it was. A target that exists must be empty or a site written earlier
+(it holds ``MARKER``); anything else is refused rather than overwritten.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -18,13 +26,15 @@ from typing import Any
 from . import formats
 from . import linked_data as ld
 from .errors import ExportError
-from .files import write_atomic
+from .kg import progress
 from .vocab import DKGR, GENID, GRAPH_BASE
 
 #: The formats written beside each page (HTML first).
 SITE_FORMATS = ("html", "turtle", "nt", "jsonld", "trig")
 #: Where the site is meant to be published; ``.htaccess`` redirects there.
 DEFAULT_BASE_URL = "https://defenders-kg.github.io/defenders-kg/"
+#: The file that marks a folder as a site this module wrote, which a rebuild may replace.
+MARKER = ".defenders-kg-site"
 
 
 @dataclass(frozen=True)
@@ -56,24 +66,77 @@ def targets(runner: ld.Runner) -> list[ld.Target]:
 def build_site(store: Any, output: str | Path, *, base_url: str = DEFAULT_BASE_URL) -> SiteReport:
     """Write the static site of the graph in ``store`` (an Oxigraph store) into ``output``.
 
-    Raises ``ExportError`` when the folder cannot be written.
+    Raises ``ExportError`` when the folder cannot be written, or holds something other than a site.
     """
+    folder = _target(Path(output))
     runner = ld.StoreRunner(store)
-    folder = Path(output)
     ontology_html = _ontology_html(runner)
-    pages = files = 0
-    index: list[tuple[str, str, str]] = []
-    for where in targets(runner):
-        made = ld.documents(runner, where, SITE_FORMATS, ontology_html=ontology_html)
-        for fmt, document in made.items():
-            _write(folder / f"{where.path}.{ld.suffix_of(fmt)}", document.body)
-            files += 1
-        if made:
-            pages += 1
-            index.append((where.kind, _title(made["html"].body), where.path))
-    _write(folder / "index.html", _index_page(index).encode("utf-8"))
-    _write(folder / ".htaccess", htaccess(base_url).encode("utf-8"))
+    staging = _make_folder(folder)
+    try:
+        pages = files = 0
+        index: list[tuple[str, str, str]] = []
+        everything = targets(runner)
+        for number, where in enumerate(everything, 1):
+            made = ld.documents(runner, where, SITE_FORMATS, ontology_html=ontology_html)
+            for fmt, document in made.items():
+                _write(staging, f"{where.path}.{ld.suffix_of(fmt)}", document.body)
+                files += 1
+            if made:
+                pages += 1
+                index.append((where.kind, _title(made["html"].body), where.path))
+            if number % 100 == 0:
+                progress(f"site: {number} of {len(everything)} pages")
+        _write(staging, "index.html", _index_page(index).encode("utf-8"))
+        _write(staging, ".htaccess", htaccess(base_url).encode("utf-8"))
+        _write(
+            staging, MARKER, b"Written by `defenders-kg site`; a rebuild replaces this folder.\n"
+        )
+        _swap_into_place(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return SiteReport(folder, pages, files + 2)
+
+
+def _target(folder: Path) -> Path:
+    """The real folder to write (a symlink is followed), refused unless empty or a former site."""
+    folder = Path(os.path.realpath(folder))
+    if folder.exists():
+        if not folder.is_dir():
+            raise ExportError(f"{folder} exists and is not a folder")
+        if any(folder.iterdir()) and not (folder / MARKER).is_file():
+            raise ExportError(
+                f"{folder} is not empty and was not written by `defenders-kg site`; "
+                "give a new or empty folder"
+            )
+    return folder
+
+
+def _make_folder(folder: Path) -> Path:
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    except OSError as err:
+        raise ExportError(f"cannot write {folder}: {err.strerror or err}") from None
+
+
+def _swap_into_place(staging: Path, folder: Path) -> None:
+    """Rename the finished site over ``folder``; the former site is removed only afterwards."""
+    os.chmod(staging, 0o755)  # mkdtemp makes the folder private; a site is meant to be read
+    former = None
+    try:
+        if folder.exists():
+            former = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
+            os.replace(folder, former / "site")
+        os.replace(staging, folder)
+    except OSError as err:
+        if former is not None and not folder.exists():
+            with contextlib.suppress(OSError):
+                os.replace(former / "site", folder)
+        raise ExportError(f"cannot write {folder}: {err.strerror or err}") from None
+    finally:
+        if former is not None:
+            shutil.rmtree(former, ignore_errors=True)
 
 
 def _ontology_html(runner: ld.Runner) -> str | None:
@@ -85,12 +148,13 @@ def _ontology_html(runner: ld.Runner) -> str | None:
         return None
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(staging: Path, name: str, data: bytes) -> None:
+    path = staging / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     except OSError as err:
-        raise ExportError(f"cannot write {path.parent}: {err.strerror or err}") from None
-    write_atomic(path, data)
+        raise ExportError(f"cannot write {name} of the site: {err.strerror or err}") from None
 
 
 def _title(html: bytes) -> str:

@@ -10,6 +10,8 @@ import pytest
 
 from defenders_kg import KnowledgeGraph
 from defenders_kg import linked_data as ld
+from defenders_kg.cli import EXIT_OK, EXIT_OUTPUT, main
+from defenders_kg.errors import ExportError
 from defenders_kg.site import DEFAULT_BASE_URL, build_site, htaccess
 
 HREF = re.compile(r'(?:href|src)="([^"]*)"')
@@ -94,3 +96,66 @@ def test_the_site_writes_the_htaccess_for_its_base_url(site: Path) -> None:
     rules = (site / ".htaccess").read_text(encoding="utf-8")
     assert rules == htaccess(DEFAULT_BASE_URL)
     assert f"{DEFAULT_BASE_URL}resource/$1.html [R=303,L]" in rules
+
+
+def test_the_site_command_writes_the_site_and_rebuilds_it_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "public"
+    assert main(["site", "-o", str(out), "--base-url", "https://example.org/kg/"]) == EXIT_OK
+    assert "https://example.org/kg/resource/$1.html" in (out / ".htaccess").read_text()
+    assert (out / "resource" / "charlie-cox.jsonld").is_file()
+    assert re.search(r"wrote \d+ pages \(\d+ files\) to ", capsys.readouterr().err)
+    stale = out / "resource" / "gone.html"
+    stale.write_text("from an earlier build")
+    assert main(["site", "-o", str(out)]) == EXIT_OK
+    assert not stale.exists(), "a rebuild replaces the earlier site as a whole"
+    assert [p.name for p in tmp_path.iterdir()] == ["public"], "no staging folder is left"
+
+
+def test_the_site_command_follows_a_symlink_to_its_folder(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert main(["site", "-o", str(link)]) == EXIT_OK
+    assert link.is_symlink() and (real / "index.html").is_file()
+
+
+def test_a_folder_with_other_content_is_refused_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    assert main(["site", "-o", str(mine)]) == EXIT_OUTPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not written by `defenders-kg site`" in err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_a_failure_midway_leaves_the_earlier_site_as_it_was(
+    tmp_path: Path, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "public"
+    build_site(kg.store(inference=True), out)
+    for earlier in out.rglob("*.ttl"):
+        earlier.write_text("from the earlier build")
+    before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    made: list[int] = []
+
+    def fail_on_the_fifth(*args: object, **kwargs: object) -> object:
+        made.append(1)
+        if len(made) == 5:
+            raise ExportError("disk full")
+        return real_documents(*args, **kwargs)
+
+    real_documents = ld.documents
+    monkeypatch.setattr(ld, "documents", fail_on_the_fifth)
+    with pytest.raises(ExportError, match="disk full"):
+        build_site(kg.store(inference=True), out)
+    assert {
+        str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()
+    } == before
+    assert [p.name for p in tmp_path.iterdir()] == ["public"], "the staging folder is removed"
