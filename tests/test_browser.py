@@ -72,11 +72,13 @@ def screenshot(driver: Any, name: str, height: int = 1100) -> None:
     """With DEFENDERS_KG_SCREENSHOT set, save the top ``height`` pixels of the page in docs/."""
     if os.environ.get("DEFENDERS_KG_SCREENSHOT"):
         DOCS.mkdir(exist_ok=True)
-        driver.set_window_size(1280, height)
+        # Headless Chromium clamps set_window_size to its screen; a device override is not clamped.
+        metrics = {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         try:
             driver.save_screenshot(str(DOCS / name))
         finally:
-            driver.set_window_size(1280, 900)
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def axe_violations(driver: Any) -> list[str]:
