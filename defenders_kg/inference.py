@@ -193,16 +193,25 @@ def infer_triples(
     runs owlrl on everything.
     """
     facts = set(facts)
-    asserted = ontology | facts
-    prepared = prepare(asserted)  # the literals' check (dt-not-type) is the same for both
+    # the literals' check (dt-not-type) is the same for both engines
+    prepared_ontology, prepared_facts = prepare(ontology), prepare(facts)
     derived: set[Triple] | None = None
     if engine == "fast":
         try:
             closed = prepare(tbox if tbox is not None else tbox_closure(ontology))
-            derived = materialize(compile_rules(closed), prepare(facts)) | closed
+            derived = materialize(compile_rules(closed), prepared_facts)
+            derived |= closed
         except UnsupportedRuleError as reason:
             _log.info("the fast engine hands the input to owlrl: %s", reason)
             derived = None
     if derived is None:
-        derived = _owlrl(prepared)
-    return sorted(t for t in derived - asserted - prepared if not is_junk(t))
+        derived = _owlrl(prepared_ontology | prepared_facts)
+    return sorted(
+        t
+        for t in derived
+        if t not in facts
+        and t not in prepared_facts
+        and t not in ontology
+        and t not in prepared_ontology
+        and not is_junk(t)
+    )
