@@ -49,7 +49,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=5, help="warm runs of each command")
     parser.add_argument("--queries", nargs="+", default=["cast", "timeline", "evidence"])
-    parser.add_argument("--entity", default="Charlie Cox", help="the entity evidence is asked for")
+    parser.add_argument(
+        "--entity", default="Synthetic Series 1", help="the entity evidence is asked for"
+    )
     parser.add_argument(
         "--warm-only", action="store_true", help="skip the cold runs; the cache is built in-process"
     )
