@@ -8,6 +8,7 @@
    script prints the medians and their ratio.
 
     python benchmarks/warm.py --scale 10000 [--runs 5] [--queries cast evidence] [--warm-only]
+    python benchmarks/warm.py --warm-only --queries evidence --folder /tmp/defenders-kg-warm-XXXX
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ def main() -> None:
         "--entity", default="Synthetic Series 1", help="the entity evidence is asked for"
     )
     parser.add_argument(
+        "--folder",
+        type=Path,
+        help="work folder of an earlier run: its franchise.nq and cache are used again",
+    )
+    parser.add_argument(
         "--warm-only", action="store_true", help="skip the cold runs; the cache is built in-process"
     )
     args = parser.parse_args()
@@ -60,12 +66,13 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from defenders_kg import KnowledgeGraph, get_query
 
-    folder = Path(tempfile.mkdtemp(prefix="defenders-kg-warm-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="defenders-kg-warm-"))
     kg = [sys.executable, "-m", "defenders_kg"]
     data = folder / "franchise.nq"
     env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(folder / "cache")}
-    subprocess.run([*kg, "synth", "--scale", str(args.scale), "--seed", str(args.seed), "-o",
-                    str(data)], env=env, check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+    if not data.exists():
+        subprocess.run([*kg, "synth", "--scale", str(args.scale), "--seed", str(args.seed), "-o",
+                        str(data)], env=env, check=True, stderr=subprocess.DEVNULL)  # fmt: skip
     print(f"K={args.scale}: {data.stat().st_size / 1e6:.0f} MB of N-Quads")
 
     if not args.warm_only:

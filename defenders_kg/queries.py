@@ -20,8 +20,10 @@ variable instead of filtering.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
+import itertools
 import os
 import re
 from collections.abc import Mapping
@@ -37,8 +39,8 @@ from .errors import QueryDefinitionError, QueryNotFoundError, QueryParameterErro
 from .policy import _TOKEN
 from .vocab import PREFIXES
 
-ParamType = Literal["string", "iri", "integer", "date"]
-_PARAM_TYPES = ("string", "iri", "integer", "date")
+ParamType = Literal["string", "label", "iri", "integer", "date"]
+_PARAM_TYPES = ("string", "label", "iri", "integer", "date")
 _HEADER_KEYS = {"summary", "description", "tags", "params", "inference", "example"}
 _REQUIRED_KEYS = _HEADER_KEYS - {"params"}
 _PARAM_KEYS = {"type", "required", "description"}
@@ -64,7 +66,7 @@ class Parameter:
         <NamedNode value=https://w3id.org/defenders-kg/resource/charlie-cox>
         """
         try:
-            if self.type == "string":
+            if self.type in ("string", "label"):
                 return ox.Literal(str(value))
             if self.type == "integer":
                 if isinstance(value, bool):
@@ -81,9 +83,28 @@ class Parameter:
                 f"parameter {self.name!r} expects {self._expected()}, got {value!r} ({err})"
             ) from None
 
+    def terms(self, value: object) -> list[ox.NamedNode | ox.Literal]:
+        """The terms ``value`` stands for: one, except for a ``label``, which is the stored label
+        in English, the same without a language tag, and the IRI if the value is one.
+
+        A ``label`` reaches the query as the literal the graph stores, so that an engine looks it
+        up in its index; comparing STR(?label) with a string would read every label first.
+
+        >>> [str(t) for t in Parameter("entity", "label", False, "").terms("dkgr:matt-murdock")]
+        ['"dkgr:matt-murdock"@en', '"dkgr:matt-murdock"', '<https://w3id.org/defenders-kg/resource/matt-murdock>']
+        """
+        if self.type != "label":
+            return [self.to_term(value)]
+        text = str(value)
+        found: list[ox.NamedNode | ox.Literal] = [ox.Literal(text, language="en"), ox.Literal(text)]
+        with contextlib.suppress(ValueError):  # not an IRI: a label only
+            found.append(ox.NamedNode(expand_iri(text)))
+        return found
+
     def _expected(self) -> str:
         return {
             "string": "a string",
+            "label": "a label or an IRI",
             "integer": "an integer",
             "date": "a date (YYYY-MM-DD)",
             "iri": "an absolute IRI or a prefixed name such as dkgr:charlie-cox",
@@ -130,12 +151,15 @@ class Query:
         if not values:
             return self.text
         names = sorted(values)
-        terms = [str(declared[name].to_term(values[name])) for name in names]
+        choices = [declared[name].terms(values[name]) for name in names]
+        rows = " ".join(
+            "(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*choices)
+        )
         variables = " ".join(f"?{name}" for name in names)
         where = _where_group(self.text)
         if where is None:
             raise QueryDefinitionError(f"{self.path.name}: cannot find its WHERE group")
-        block = f"  VALUES ({variables}) {{ ({' '.join(terms)}) }}\n"
+        block = f"  VALUES ({variables}) {{ {rows} }}\n"
         # First in the group lets an engine start from the value; a variable that a BIND in the
         # group assigns may not be bound before that BIND, so then the block goes last.
         assigned = any(re.search(rf"\bAS\s+\?{name}\b", self.text, re.I) for name in names)

@@ -91,7 +91,7 @@ def test_query_json_and_param(capsys: pytest.CaptureFixture[str]) -> None:
 def test_queries_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["queries"], capsys)
     assert code == EXIT_OK
-    assert "actors-reprising-roles" in out and "--param entity=<string> (required)" in out
+    assert "actors-reprising-roles" in out and "--param entity=<label> (required)" in out
 
 
 def test_sparql_construct_defaults_to_turtle(capsys: pytest.CaptureFixture[str]) -> None:

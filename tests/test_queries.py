@@ -83,6 +83,19 @@ def test_every_golden_file_belongs_to_a_query() -> None:
     assert {f.stem for f in files} == {q.name for q in QUERIES}
 
 
+def _projected(clause: str) -> set[str]:
+    """The names a SELECT clause projects: bare variables, and the alias of each expression."""
+    names, depth = set(), 0
+    for token in re.findall(r"\(|\)|\bAS\s+\?\w+|\?\w+", clause):
+        if token in "()":
+            depth += 1 if token == "(" else -1
+        elif token.startswith("AS"):
+            names.add(token.split("?")[1])
+        elif depth == 0:
+            names.add(token[1:])
+    return names
+
+
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
 def test_query_shape(query: Query) -> None:
     assert query.summary.endswith(".") and query.description
@@ -93,7 +106,7 @@ def test_query_shape(query: Query) -> None:
         assert order, "every SELECT orders its rows"
         projected = re.search(r"^SELECT (.*)$", query.text, flags=re.MULTILINE)
         assert projected
-        names = set(re.findall(r"\?(\w+)\)?(?:\s|$)", projected.group(1)))
+        names = _projected(projected.group(1))
         missing = names - set(re.findall(r"\?(\w+)", order.group(1)))
         assert not missing, f"ties would leave the order to the engine: ORDER BY lacks {missing}"
         assert re.search(
@@ -208,3 +221,18 @@ def test_the_closure_does_not_change_queries_that_do_not_need_it(
     """So that a remote store holding everything answers them unchanged (see remote.py)."""
     params = golden_params(query)
     assert kg.query(query.name, params).rows == kg.query(query.name, params, inference=True).rows
+
+
+def test_an_entity_is_found_by_label_full_iri_or_prefixed_name(kg: KnowledgeGraph) -> None:
+    by_label = kg.evidence("Charlie Cox").rows
+    assert by_label
+    for name in ("https://w3id.org/defenders-kg/resource/charlie-cox", "dkgr:charlie-cox"):
+        assert kg.evidence(name).rows == by_label
+    assert len(kg.describe("dkgr:matt-murdock").triples) == len(kg.describe("Matt Murdock").triples)
+
+
+def test_a_label_parameter_reaches_the_query_as_the_stored_literals() -> None:
+    """So that an engine looks the label up in its index instead of reading every label."""
+    text = get_query("evidence").bind({"entity": "Charlie Cox"})
+    assert 'VALUES (?entity) { ("Charlie Cox"@en) ("Charlie Cox") }' in text
+    assert text.index("VALUES") < text.index("rdfs:label ?entity")
