@@ -40,12 +40,7 @@ _PARAMS = {
 
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one child process; raises if it fails.
-
-    The peak comes from GNU time, which forks itself (a small process) before the command's
-    ``exec``: ``wait4`` on a child forked from this process reports the high-water mark of the
-    copy of this process, before ``exec``, whenever that is the larger.
-    """
+    """Wall seconds and peak resident MB of one child process (GNU time); raises if it fails."""
     timer = shutil.which("time", path="/usr/bin:/bin")
     if timer is None:
         sys.exit("GNU time (/usr/bin/time) is needed to measure the push's peak memory")
