@@ -121,7 +121,8 @@ def _make_folder(folder: Path) -> Path:
 
 
 def _swap_into_place(staging: Path, folder: Path) -> None:
-    """Rename the finished site over ``folder``; the former site is removed only afterwards."""
+    """Rename the finished site over ``folder``; the former site is removed only once the new one
+    is in place (if it cannot be put back after a failure, it is left in its hidden folder)."""
     os.chmod(staging, 0o755)  # mkdtemp makes the folder private; a site is meant to be read
     former = None
     try:
@@ -133,10 +134,10 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
         if former is not None and not folder.exists():
             with contextlib.suppress(OSError):
                 os.replace(former / "site", folder)
+                former.rmdir()
         raise ExportError(f"cannot write {folder}: {err.strerror or err}") from None
-    finally:
-        if former is not None:
-            shutil.rmtree(former, ignore_errors=True)
+    if former is not None:
+        shutil.rmtree(former, ignore_errors=True)
 
 
 def _ontology_html(runner: ld.Runner) -> str | None:
