@@ -13,6 +13,7 @@ is parsed again.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,8 +75,8 @@ class Stats:
 class KnowledgeGraph:
     """The ontology plus instance data: query it, infer over it, validate it, export it.
 
-    With no ``data`` it is the embedded graph of the source document; ``data`` files replace that
-    graph, or add to it with ``with_embedded=True``. The stores are cached on disk, keyed by the
+    With no ``data`` it is the embedded graph of the source document; ``data`` (one path or a
+    list of them) replaces that graph, or adds to it with ``with_embedded=True``. The stores are cached on disk, keyed by the
     inputs, the package version and the reasoner.
 
     >>> kg = KnowledgeGraph()
@@ -86,7 +87,7 @@ class KnowledgeGraph:
 
     def __init__(
         self,
-        data: Sequence[str | Path] = (),
+        data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
         *,
         with_embedded: bool = False,
         use_cache: bool = True,

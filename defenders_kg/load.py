@@ -72,7 +72,7 @@ def ontology_sources() -> list[Source]:
     return [Source(p, ONTOLOGY_GRAPH, turtle, embedded=True) for p in paths.ontology_files()]
 
 
-def user_source(path: str | Path) -> Source:
+def user_source(path: str | os.PathLike[str]) -> Source:
     """A ``--data`` file; its format comes from its suffix."""
     path = Path(path)
     fmt = formats.by_suffix(path.suffix, kinds=DATA_KINDS)
@@ -83,9 +83,13 @@ def user_source(path: str | Path) -> Source:
 
 
 def resolve_sources(
-    data: Sequence[str | Path] = (), *, with_embedded: bool = False
+    data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    *,
+    with_embedded: bool = False,
 ) -> list[Source]:
     """The ontology, then the embedded graph unless user data replaces it, then the user data."""
+    if isinstance(data, (str, os.PathLike)):
+        data = [data]  # one path, not a sequence of one-letter paths
     sources = ontology_sources()
     if not data or with_embedded:
         sources += embedded_sources()

@@ -43,6 +43,13 @@ def test_the_key_changes_with_the_inputs(cache_dir: Path) -> None:
     )
 
 
+def test_one_path_is_one_source_not_a_sequence_of_letters(cache_dir: Path) -> None:
+    as_list = KnowledgeGraph([FIXTURE])
+    for one in (FIXTURE, str(FIXTURE)):
+        assert KnowledgeGraph(one).sources == as_list.sources
+    assert KnowledgeGraph(str(FIXTURE)).key == as_list.key
+
+
 def test_the_key_changes_when_a_file_changes(tmp_path: Path, cache_dir: Path) -> None:
     data = tmp_path / "data.ttl"
     data.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
