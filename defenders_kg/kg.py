@@ -76,8 +76,8 @@ class KnowledgeGraph:
     """The ontology plus instance data: query it, infer over it, validate it, export it.
 
     With no ``data`` it is the embedded graph of the source document; ``data`` (one path or a
-    list of them) replaces that graph, or adds to it with ``with_embedded=True``. The stores are cached on disk, keyed by the
-    inputs, the package version and the reasoner.
+    list of them) replaces that graph, or adds to it with ``with_embedded=True``. The stores are
+    cached on disk, keyed by the inputs, the package version and the reasoner.
 
     >>> kg = KnowledgeGraph()
     >>> result = kg.query("actors-reprising-roles")
