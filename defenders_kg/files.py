@@ -15,7 +15,6 @@ import contextlib
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -63,6 +62,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 
 
 def _replace_atomically(target: Path, write: Writer, *, shown: str, mode: int | None) -> None:
+    import tempfile  # only writing to a regular file needs it; stdout and FIFOs start faster
+
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as err:

@@ -25,7 +25,6 @@ import pyoxigraph as ox
 from . import cache, engine, load
 from ._version import __version__
 from .errors import QueryParameterError
-from .files import write_output
 from .queries import get_query
 from .results import QueryResult
 from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -243,6 +242,7 @@ class KnowledgeGraph:
         its own graph). A regular file is replaced atomically; see ``defenders_kg.files``.
         """
         from .export import write_export
+        from .files import write_output
 
         asserted, closure = self.statements(inference=inferred)
         written: list[int] = []

@@ -21,8 +21,6 @@ variable instead of filtering.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import difflib
 import itertools
 import os
 import re
@@ -74,6 +72,8 @@ class Parameter:
                 number = value if isinstance(value, int) else int(str(value).strip())
                 return ox.Literal(str(number), datatype=ox.NamedNode(_XSD + "integer"))
             if self.type == "date":
+                import datetime
+
                 day = value if isinstance(value, datetime.date) else None
                 day = day or datetime.date.fromisoformat(str(value).strip())
                 return ox.Literal(day.isoformat(), datatype=ox.NamedNode(_XSD + "date"))
@@ -346,6 +346,8 @@ def get_query(name: str, *, use_cache: bool = True) -> Query:
     path = folder / f"{name}.rq"
     if "/" not in name and path.is_file():
         return _parse_cached(path, use_cache)
+    import difflib  # only a misspelt name pays for it
+
     names = [p.stem for p in folder.glob("*.rq")]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'defenders-kg queries' lists them"

@@ -37,6 +37,43 @@ def test_the_parser_knows_exactly_these_commands() -> None:
     assert sorted(subparsers.choices) == sorted(COMMANDS)  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["query", "cast", "--param", "actorName=Charlie Cox", "--format", "csv"],
+        ["--data", "a.ttl", "--reasoner", "owlrl", "stats", "--format", "json"],
+        ["--data=stats.ttl", "--no-cache", "export", "--asserted", "-o", "-"],
+        ["--dat", "query", "--reas", "fast", "stats"],  # abbreviated options with a command's name
+        ["validate", "--data", "b.nq"],
+    ],
+)
+def test_only_the_named_command_is_built_and_it_reads_argv_alike(argv: list[str]) -> None:
+    from defenders_kg.cli import _command_named
+
+    named = _command_named(argv)
+    assert named == argv[-1] if argv[0] == "--dat" else named in COMMANDS
+    reduced = _parser(named)
+    subparsers = next(a for a in reduced._actions if a.dest == "command")
+    assert list(subparsers.choices) == [named]  # type: ignore[union-attr]
+    assert vars(reduced.parse_args(argv)) == vars(_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [["-h", "query"], ["--he", "query"], ["quary", "cast"], []])
+def test_help_and_unknown_commands_get_the_whole_parser(argv: list[str]) -> None:
+    from defenders_kg.cli import _command_named
+
+    assert _command_named(argv) is None
+
+
+def test_the_top_help_lists_every_command_even_before_a_command_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help", "query"])
+    out = capsys.readouterr().out
+    assert all(f"    {name} " in out or f"    {name}\n" in out for name in COMMANDS)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(
     command: str, capsys: pytest.CaptureFixture[str]
