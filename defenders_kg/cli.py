@@ -13,9 +13,8 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import errors, formats
 from ._version import __version__
@@ -47,15 +46,14 @@ def option(*names: str, **settings: Any) -> Option:
     return names, settings
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     summary: str
     example: str
     handler: Handler
-    options: list[Option] = field(default_factory=list)
+    options: tuple[Option, ...] = ()
     #: Groups of options of which at most one may be given (``required`` makes it exactly one).
-    exclusive: list[tuple[bool, list[Option]]] = field(default_factory=list)
+    exclusive: tuple[tuple[bool, list[Option]], ...] = ()
 
 
 COMMANDS: list[Command] = []
@@ -71,7 +69,7 @@ def command(
     """Register a handler as the command ``name``, with its ``--help`` text and its options."""
 
     def register(handler: Handler) -> Handler:
-        COMMANDS.append(Command(name, summary, example, handler, list(options), list(exclusive)))
+        COMMANDS.append(Command(name, summary, example, handler, options, tuple(exclusive)))
         return handler
 
     return register
@@ -489,7 +487,11 @@ def _command_named(argv: Sequence[str]) -> str | None:
         if token.startswith("-"):
             if token == "-h" or (len(token) > 3 and "--help".startswith(token)):
                 return None  # the help lists every command
-            if len(token) > 2 and "=" not in token and any(o.startswith(token) for o in takes_value):
+            if (
+                len(token) > 2
+                and "=" not in token
+                and any(o.startswith(token) for o in takes_value)
+            ):
                 next(tokens, None)  # the option's value, even when it looks like a command
             continue
         return token if any(spec.name == token for spec in COMMANDS) else None

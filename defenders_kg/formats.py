@@ -7,8 +7,7 @@ always RDF/XML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pyoxigraph as ox
 
@@ -19,8 +18,7 @@ from .errors import FormatError
 Kind = Literal["graph", "dataset", "results", "text"]
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     """One syntax: its CLI name, file suffixes, media types (the first is canonical) and parser."""
 
     name: str

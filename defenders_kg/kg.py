@@ -16,9 +16,8 @@ import io
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
@@ -54,8 +53,7 @@ def progress(message: str) -> None:
         print(f"defenders-kg: {message}", file=sys.stderr, flush=True)
 
 
-@dataclass(frozen=True)
-class Stats:
+class Stats(NamedTuple):
     """Triple and entity counts of a knowledge graph."""
 
     ontology_triples: int
@@ -68,7 +66,7 @@ class Stats:
     sentences: int
 
     def as_dict(self) -> dict[str, int]:
-        return dict(vars(self))
+        return self._asdict()
 
 
 class KnowledgeGraph:

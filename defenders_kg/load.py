@@ -23,9 +23,8 @@ import json
 import mmap
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
@@ -45,8 +44,7 @@ MAX_ENTITY_EXPANSION = 16 * 1024 * 1024
 DATA_KINDS: tuple[formats.Kind, ...] = ("graph", "dataset")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One input file and the named graph its triples go into.
 
     ``graph`` is ``None`` for dataset formats, whose named graphs are kept (their default graph

@@ -18,8 +18,8 @@ names ``dkgr:charlie-cox``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import QueryRefusedError, UpdateRefusedError
 from .vocab import DKGR
@@ -50,8 +50,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class CheckedQuery:
+class CheckedQuery(NamedTuple):
     """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 
     text: str

@@ -25,10 +25,9 @@ import itertools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 import pyoxigraph as ox
 
@@ -46,8 +45,7 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _FORM = re.compile(r"^\s*(?:PREFIX\s+\S*\s*<[^>]*>\s*|BASE\s*<[^>]*>\s*)*(\w+)", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """A typed query parameter declared in a query header."""
 
     name: str
@@ -111,8 +109,7 @@ class Parameter:
         }[self.type]
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """A canned query: its header fields and its SPARQL text."""
 
     name: str

@@ -392,7 +392,7 @@ def test_the_reasoner_option_reaches_the_engine(
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(inference, "infer_triples", recording)
-    assert main(["--reasoner", engine, "--no-cache", "stats"]) == EXIT_OK
+    assert main(["--reasoner", engine, "stats"]) == EXIT_OK  # cache_dir: a fresh, empty cache
     assert used == [engine]
 
 
