@@ -156,3 +156,47 @@ def test_the_bulk_path(
     remote = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
     remote.forget()
     assert check_every_query(kg, remote) == {}
+
+
+BLANKS = """\
+@prefix ex: <https://example.org/> .
+ex:g1 { ex:a ex:p ex:b . ex:c ex:p ex:d . ex:e ex:p ex:f .
+        ex:a ex:knows [ ex:name "one" ; ex:age 1 ; ex:city "x" ] . }
+ex:g2 { ex:h ex:p ex:i . _:n ex:name "two" . _:n ex:age 2 . }
+"""
+
+
+def test_blank_nodes_stay_one_node_across_requests(
+    server: Virtuoso, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Virtuoso gives each request's blank nodes new identities; a push keeps a node's statements
+    in one request, even when the statements around them go two at a time."""
+    from defenders_kg import remote as remote_module
+
+    monkeypatch.setattr(remote_module, "_VIRTUOSO_BATCH", 2)
+    monkeypatch.setattr(remote_module, "_VIRTUOSO_BLOCK", 200)
+    data = tmp_path_factory.mktemp("blanks") / "blanks.trig"
+    data.write_text(BLANKS, encoding="utf-8")
+    kg = KnowledgeGraph([data], use_cache=False)
+    assert push(kg, server.store, connection=FAST) == len(kg.store(inference=True))
+    pushed = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
+    blanks = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o FILTER(isBlank(?s)) }"
+    assert_same(kg.sparql(blanks), pushed.sparql(blanks))
+    ex = "https://example.org/"
+    ages = f"SELECT ?name ?age WHERE {{ ?x <{ex}name> ?name ; <{ex}age> ?age }} ORDER BY ?name"
+    assert_same(kg.sparql(ages), pushed.sparql(ages))
+    assert [row["name"] for row in pushed.sparql(ages).records()] == ["one", "two"]
+
+
+def test_too_many_blank_statements_in_one_graph_are_a_clear_error(
+    server: Virtuoso, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from defenders_kg import remote as remote_module
+
+    monkeypatch.setattr(remote_module, "_BLANK_LIMIT", 2)
+    data = tmp_path_factory.mktemp("blanks") / "blanks.trig"
+    data.write_text(BLANKS, encoding="utf-8")
+    kg = KnowledgeGraph([data], use_cache=False)
+    with pytest.raises(RemoteError, match=r"graph <\S+> has \d+ statements with blank nodes.*"
+                       r"push --bulk.*push record says unfinished"):  # fmt: skip
+        push(kg, server.store, connection=FAST)
