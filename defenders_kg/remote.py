@@ -26,7 +26,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
@@ -759,26 +759,30 @@ def _verify(
 def bulk_file(kg: KnowledgeGraph, output: str | Path, *, inferred: bool = True) -> int:
     """Write the dataset as N-Quads for a store's own bulk loader; return the quads written.
 
-    Streams from the local store, so memory stays bounded.
+    Streams the cached statements (the closure's N-Triples get its graph name), so memory stays
+    bounded and the client reads text instead of the store. ``output`` follows the rules of
+    ``defenders_kg.files``: a regular file is replaced atomically, a symlink written through.
     """
-    local = kg.store(inference=inferred)
-    sent = _Sent({}, started=time.monotonic())
-    path = Path(output)
-    partial = path.with_name(path.name + ".part")
-    try:
-        with partial.open("wb") as out:
-            for name in _graphs(local, inferred):
-                quads = local.quads_for_pattern(None, None, None, name)
-                while chunk := ox.serialize(itertools.islice(quads, BATCH),
-                                            format=ox.RdfFormat.N_QUADS):  # fmt: skip
-                    sent.add(name.value, chunk.count(b"\n"))
-                    out.write(chunk)
-        partial.replace(path)
-    except OSError as err:
-        partial.unlink(missing_ok=True)
-        from .errors import ExportError
+    from .files import write_output
 
-        raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
+    asserted, closure = kg.statements(inference=inferred)
+    sent = _Sent({}, started=time.monotonic())
+    in_closure = f" <{INFERRED_GRAPH}> .\n".encode()
+
+    def write(out: BinaryIO) -> None:
+        with asserted.open("rb") as text:
+            while block := b"".join(text.readlines(_TEXT_BLOCK)):
+                sent.add("", block.count(b"\n"))
+                out.write(block)
+        if closure is None:
+            return
+        with closure.open("rb") as text:
+            # A line of N-Triples ends in " .": a raw line break cannot occur inside a term.
+            while block := b"".join(text.readlines(_TEXT_BLOCK)):
+                sent.add(INFERRED_GRAPH, block.count(b"\n"))
+                out.write(block.replace(b" .\n", in_closure))
+
+    write_output(output, write)
     return sent.total
 
 

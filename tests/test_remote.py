@@ -292,3 +292,28 @@ def test_cli_reports_a_remote_failure_in_one_line(capsys: pytest.CaptureFixture[
     assert main(["query", "cast", "--endpoint", url, "--timeout", "1"]) == EXIT_REMOTE
     err = capsys.readouterr().err
     assert err.startswith("defenders-kg: error: cannot reach") and err.count("\n") == 1
+
+
+def test_the_bulk_file_is_the_dataset_and_writes_through_a_symlink(
+    kg: KnowledgeGraph, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyoxigraph as ox
+
+    from defenders_kg.vocab import INFERRED_GRAPH
+
+    target = tmp_path / "data" / "bulk.nq"
+    target.parent.mkdir()
+    target.write_bytes(b"")
+    link = tmp_path / "bulk.nq"
+    link.symlink_to(target)
+    assert main(["push", "--bulk", str(link)]) == 0
+    assert "oxigraph load" in capsys.readouterr().err
+    assert link.is_symlink() and target.stat().st_size > 0
+    loaded = ox.Store()
+    loaded.bulk_load(path=str(target), format=ox.RdfFormat.N_QUADS)
+    local = kg.store(inference=True)
+    assert len(loaded) == len(local)
+    closure = ox.NamedNode(INFERRED_GRAPH)
+    assert set(loaded.quads_for_pattern(None, None, None, closure)) == set(
+        local.quads_for_pattern(None, None, None, closure)
+    )
