@@ -7,9 +7,10 @@ the standard library's, with an explicit time-out on every request, a bounded nu
 with exponential back-off for idempotent requests, and credentials (bearer, basic or digest) from
 the environment, the URL or ``~/.netrc`` that never appear in a message.
 
-``push`` streams the cached statements (the text the local stores were loaded from) in batches,
-so its memory stays bounded at any size, and then checks that the store holds what was sent: a
-200 answer is not proof. ``bulk_file`` writes the same data as N-Quads for a store's own loader.
+``push`` streams in batches, so its memory stays bounded at any size: the cached statements (the
+text the local stores were loaded from) to Oxigraph and Virtuoso, the local store's quads to
+other stores and into a single graph. Then it checks that the store holds what was sent: a 200
+answer is not proof. ``bulk_file`` writes the same data as N-Quads for a store's own loader.
 """
 
 from __future__ import annotations
