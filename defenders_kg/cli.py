@@ -478,7 +478,7 @@ def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 def _command_named(argv: Sequence[str]) -> str | None:
     """The command ``argv`` names, found as argparse would find it; None if there is none.
 
-    Building the options of all fifteen commands costs a warm query a tenth of its time, so
+    Building the options of all fourteen commands costs a warm query a tenth of its time, so
     ``main`` builds only the named command's. Without one (``--help``, a typo), all are built.
     """
     takes_value = ("--data", "--reasoner")
