@@ -503,10 +503,7 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn:
         def chunks() -> Iterator[bytes]:
             if head:
                 yield head
-            with path.open("rb") as text:
-                while block := b"".join(text.readlines(_TEXT_BLOCK)):
-                    sent.add("", block.count(b"\n"))
-                    yield block
+            yield from _text_blocks(path, sent, "")
 
         return chunks
 
@@ -662,8 +659,9 @@ def _stream_statements(
                 if len(plain) < len(lines):
                     blank = with_blanks.setdefault(INFERRED_GRAPH, [])
                     blank += [line for line in lines if b"_:" in line]
-                post(INFERRED_GRAPH, b"".join(plain))
-                sent.add(INFERRED_GRAPH, len(plain))
+                if plain:
+                    post(INFERRED_GRAPH, b"".join(plain))
+                    sent.add(INFERRED_GRAPH, len(plain))
     for name, lines in with_blanks.items():
         if len(lines) > _BLANK_LIMIT:
             raise RemoteError(
@@ -771,20 +769,23 @@ def bulk_file(kg: KnowledgeGraph, output: str | Path, *, inferred: bool = True) 
     in_closure = f" <{INFERRED_GRAPH}> .\n".encode()
 
     def write(out: BinaryIO) -> None:
-        with asserted.open("rb") as text:
-            while block := b"".join(text.readlines(_TEXT_BLOCK)):
-                sent.add("", block.count(b"\n"))
-                out.write(block)
-        if closure is None:
-            return
-        with closure.open("rb") as text:
+        for block in _text_blocks(asserted, sent, ""):
+            out.write(block)
+        if closure is not None:
             # A line of N-Triples ends in " .": a raw line break cannot occur inside a term.
-            while block := b"".join(text.readlines(_TEXT_BLOCK)):
-                sent.add(INFERRED_GRAPH, block.count(b"\n"))
+            for block in _text_blocks(closure, sent, INFERRED_GRAPH):
                 out.write(block.replace(b" .\n", in_closure))
 
     write_output(output, write)
     return sent.total
+
+
+def _text_blocks(path: Path, sent: _Sent, graph: str) -> Iterator[bytes]:
+    """The lines of a cached statements file, a few megabytes at a time, counted as sent."""
+    with path.open("rb") as text:
+        while block := b"".join(text.readlines(_TEXT_BLOCK)):
+            sent.add(graph, block.count(b"\n"))
+            yield block
 
 
 def bulk_commands(path: str | Path) -> str:
