@@ -253,3 +253,36 @@ def test_readme_catalogue_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- catalogue:start -->\n", 1)[1].split("<!-- catalogue:end -->", 1)[0]
     assert block == catalogue_markdown()
+
+
+WARM_QUERY = """
+import sys
+from defenders_kg.cli import main
+code = main(["query", "creators", "--format", "tsv"])
+heavy = ("shutil", "dataclasses", "inspect", "tempfile", "difflib", "rdflib", "owlrl")
+print(code, " ".join(name for name in heavy if name in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_warm_query_imports_nothing_it_does_not_use(cache_dir: Path) -> None:
+    """Start-up is most of a warm query's time; these modules cost it 5 to 300 ms each."""
+    import os
+
+    env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(cache_dir)}
+    command = [sys.executable, "-c", WARM_QUERY]
+    for _ in range(2):  # the first run fills the cache
+        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    assert done.stderr.strip() == "0"
+
+
+def test_help_wraps_at_the_width_in_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def usage_lines(columns: int) -> int:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        with pytest.raises(SystemExit):
+            main(["query", "--help"])
+        return len(capsys.readouterr().out.split("\n\n")[0].splitlines())
+
+    assert usage_lines(300) == 1
+    assert usage_lines(50) > 5
