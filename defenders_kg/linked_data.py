@@ -385,10 +385,16 @@ def _serialize(quads: list[ox.Quad], fmt: str, where: Target) -> bytes:
         title = f"The triples of the graph <{graph}>"
     out = [f"# {title};\n# {counts}.\n"]
     if fmt == "turtle":
-        out.append(_text(asserted, spec.rdf))
+        # Oxigraph declares only the prefixes a part uses: the two parts share one declaration.
+        parts = [
+            _text(asserted, spec.rdf).splitlines(True),
+            _text(inferred, spec.rdf).splitlines(True),
+        ]
+        declared = {line for part in parts for line in part if line.startswith("@prefix")}
+        out += sorted(declared)
+        out += [line for line in parts[0] if not line.startswith("@prefix")]
         if inferred:
-            lines = _text(inferred, spec.rdf).splitlines(True)
-            out += ["\n# " + note + ".\n", *(x for x in lines if not x.startswith("@prefix"))]
+            out += ["\n# " + note + ".\n", *(x for x in parts[1] if not x.startswith("@prefix"))]
     else:
         out.append(_text(asserted, spec.rdf, prefixes=False))
         if inferred:
@@ -397,19 +403,18 @@ def _serialize(quads: list[ox.Quad], fmt: str, where: Target) -> bytes:
 
 
 def _jsonld(quads: list[ox.Quad]) -> bytes:
-    """JSON-LD compacted with the project's context, one ``@graph`` per named graph."""
-    from rdflib import Dataset, URIRef
+    """JSON-LD compacted with the project's context: a graph, every triple in the default graph,
+    as in Turtle (which graph states a triple travels in TriG and N-Quads)."""
+    from rdflib import Graph
 
     from .describe_dataset import jsonld_context
     from .export import _rdflib, _sorted_json
 
-    dataset = Dataset()
+    graph = Graph()
     for quad in quads:
-        name = quad.graph_name
-        graph = dataset.graph(URIRef(name.value) if isinstance(name, ox.NamedNode) else None)
         graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
     context = jsonld_context()["@context"]
-    data = dataset.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+    data = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
     return _sorted_json(data)
 
 

@@ -50,6 +50,21 @@ _TOKEN = re.compile(
 )
 
 
+def query_form(text: str) -> str:
+    """The query's form keyword (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update's first keyword),
+    read by the same tokenizer as ``check``; "" when there is none. The one place a form is read.
+
+    >>> query_form("PREFIX ex: <http://example.org/> # a comment\\nASK { ?s ?p ?o }")
+    'ASK'
+    """
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "word":
+            word = match.group().upper()
+            if word in _FORMS or word in _UPDATE_KEYWORDS:
+                return word
+    return ""
+
+
 class CheckedQuery(NamedTuple):
     """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 

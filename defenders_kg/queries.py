@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 from . import paths
 from .errors import QueryDefinitionError, QueryNotFoundError, QueryParameterError
-from .policy import _TOKEN
+from .policy import _TOKEN, query_form
 from .vocab import PREFIXES
 
 ParamType = Literal["string", "label", "iri", "integer", "date"]
@@ -42,7 +42,6 @@ _HEADER_KEYS = {"summary", "description", "tags", "params", "inference", "exampl
 _REQUIRED_KEYS = _HEADER_KEYS - {"params"}
 _PARAM_KEYS = {"type", "required", "description"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_FORM = re.compile(r"^\s*(?:PREFIX\s+\S*\s*<[^>]*>\s*|BASE\s*<[^>]*>\s*)*(\w+)", re.IGNORECASE)
 
 
 class Parameter(NamedTuple):
@@ -182,13 +181,6 @@ def _where_group(text: str) -> tuple[int, int] | None:
             if depth == 0:
                 found = (start, match.start())
     return found
-
-
-def query_form(text: str) -> str:
-    """The form keyword of a SPARQL query, after comments and the prologue."""
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    match = _FORM.match(body)
-    return match.group(1).upper() if match else ""
 
 
 def expand_iri(value: str) -> str:

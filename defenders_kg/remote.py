@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 import pyoxigraph as ox
 
 from .errors import RemoteError
-from .queries import get_query, query_form
+from .policy import query_form
+from .queries import get_query
 from .results import QueryResult
 from .store_layout import (
     MANIFEST_GRAPH,

@@ -24,7 +24,8 @@ import pyoxigraph as ox
 from . import engine, formats, linked_data
 from .errors import DefendersKGError
 from .formats import negotiate
-from .queries import get_query, list_queries, query_form
+from .policy import query_form
+from .queries import get_query, list_queries
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -314,3 +316,47 @@ def test_a_crashed_worker_is_reported_as_a_crash(kg: KnowledgeGraph) -> None:
         pool.close()
     assert crashed.status == 500 and b"crashed" in crashed.body
     assert after.status == 200
+
+
+COMMENTED_CONSTRUCT = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#> # the ontology
+# a whole-line comment
+CONSTRUCT { ?work dkg:hasCastMember ?person } # what comes back
+WHERE { ?work dkg:hasCastMember ?person }"""
+
+
+def test_a_construct_with_comments_gets_the_same_triples_from_library_cli_and_endpoint(
+    endpoint: str, kg: KnowledgeGraph, tmp_path: Path
+) -> None:
+    expected = set(kg.sparql(COMMENTED_CONSTRUCT).triples)
+    assert len(expected) == 15
+    status, headers, body = call(
+        f"{endpoint}/sparql", form(COMMENTED_CONSTRUCT), {"Accept": "text/turtle"}
+    )
+    assert status == 200 and headers["content-type"].startswith("text/turtle")
+    assert {q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)} == expected
+    query_file = tmp_path / "q.rq"
+    query_file.write_text(COMMENTED_CONSTRUCT, encoding="utf-8")
+    cli = subprocess.run(
+        [sys.executable, "-m", "defenders_kg", "sparql", "--file", str(query_file)],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    assert {q.triple for q in ox.parse(cli.stdout, format=ox.RdfFormat.TURTLE)} == expected
+
+
+def test_every_canned_query_answers_the_same_from_library_cli_and_endpoint(
+    endpoint: str, kg: KnowledgeGraph
+) -> None:
+    from defenders_kg import list_queries
+
+    names = [q.name for q in list_queries() if not any(p.required for p in q.params)]
+    assert len(names) >= 15
+    for name in names:
+        expected = kg.query(name).serialize("csv")
+        status, _, body = call(f"{endpoint}/queries/{name}", headers={"Accept": "text/csv"})
+        assert status == 200, name
+        assert body.decode("utf-8") == expected, name
+        cli = subprocess.run(
+            [sys.executable, "-m", "defenders_kg", "query", name, "--format", "csv"],
+            capture_output=True, check=True,
+        )  # fmt: skip
+        assert cli.stdout.decode("utf-8") == expected, name

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 
 from defenders_kg import KnowledgeGraph
 from defenders_kg import linked_data as ld
@@ -46,7 +47,22 @@ def test_the_descriptions_parse_and_agree(site: Path) -> None:
         assert turtle
         trig = set(ox.parse(path=stem.with_suffix(".trig"), format=ox.RdfFormat.TRIG))
         assert {q.triple for q in trig} == turtle
-        assert set(ox.parse(path=stem.with_suffix(".jsonld"), format=ox.RdfFormat.JSON_LD)) == trig
+        jsonld = set(ox.parse(path=stem.with_suffix(".jsonld"), format=ox.RdfFormat.JSON_LD))
+        assert {q.triple for q in jsonld} == turtle
+
+
+_GRAPH_SUFFIXES = {".ttl": "turtle", ".jsonld": "json-ld", ".nt": "nt", ".rdf": "xml"}
+
+
+def test_every_graph_document_of_the_site_parses_as_a_non_empty_graph(site: Path) -> None:
+    documents = sorted(p for p in site.rglob("*") if p.suffix in _GRAPH_SUFFIXES)
+    assert len(documents) > 300
+    for path in documents:
+        graph = rdflib.Graph().parse(path, format=_GRAPH_SUFFIXES[path.suffix])
+        assert len(graph) > 0, path
+        native = ox.RdfFormat.from_extension(path.suffix[1:])
+        assert native is not None, path
+        assert len(set(ox.parse(path=path, format=native))) == len(graph), path
 
 
 def test_the_site_holds_the_documents_the_endpoint_serves(site: Path, kg: KnowledgeGraph) -> None:
