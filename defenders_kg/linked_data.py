@@ -67,6 +67,7 @@ _COMMON_WORDS = frozenset({"The", "And", "For", "With", "From", "Triples", "Sent
 _NIF_CONTEXT = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Context"
 _QUERY_PREFIXES = f"""PREFIX dkg: <{DKG}>
 PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
@@ -261,7 +262,8 @@ def _facts_query(iri: str) -> str:
     return (
         _QUERY_PREFIXES
         + f"""SELECT ?dir ?p ?other ?g ?support ?sentence ?num ?begin ?text
-       (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel)
+       (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) (SAMPLE(?inv) AS ?inverse)
+       (SAMPLE(?il) AS ?ilabel)
 WHERE {{
   {{ GRAPH ?g {{ {iri} ?p ?other }} BIND("out" AS ?dir) }}
   UNION
@@ -270,6 +272,8 @@ WHERE {{
              ?sentence dkg:sentenceNumber ?num ; nif:beginIndex ?begin ; nif:anchorOf ?text }}
   OPTIONAL {{ ?p rdfs:label ?pl }}
   OPTIONAL {{ ?other rdfs:label ?ol }}
+  OPTIONAL {{ FILTER(?dir = "in") {{ ?p owl:inverseOf ?inv }} UNION {{ ?inv owl:inverseOf ?p }}
+             FILTER(isIRI(?inv)) ?inv rdfs:label ?il }}
 }}
 GROUP BY ?dir ?p ?other ?g ?support ?sentence ?num ?begin ?text
 ORDER BY ?dir ?p ?other ?g"""
@@ -733,15 +737,37 @@ def entity_page(where: Target, rows: list[dict[str, Any]], query_page: str | Non
     return page.html()
 
 
+_PREPOSITIONS = frozenset({"about", "after", "at", "by", "for", "from", "in", "of", "on", "with"})
+
+
+def incoming_wording(label: str) -> tuple[str, str]:
+    """How a property without a labelled inverse reads from its object's side, as the words of
+    its label to show and the word that follows them: "has member" reads
+    "member of", a noun "actor" reads "actor of", and a phrase with a preposition or a verb
+    ("based on", "named after", "part of collection", "concerns") reads "based on this"."""
+    words = label.split()
+    if len(words) > 1 and words[0].lower() == "has":
+        return " ".join(words[1:]), " of"
+    if _PREPOSITIONS & {w.lower() for w in words} or label.lower() in _VERBS:
+        return label, " this"
+    return label, " of"
+
+
+_VERBS = frozenset({"concerns", "portrays"})
+
+
 def _fact_groups(
     rows: list[dict[str, Any]], direction: str, label: str, root: str, *, level: int
 ) -> str:
     """Facts grouped by property, each value once with every piece of evidence behind it."""
     groups: dict[str, dict[str, _Fact]] = defaultdict(dict)
     plabels: dict[str, str] = {}
+    inverses: dict[str, tuple[str, str]] = {}
     for row in rows:
         prop = row["p"]["value"]
         plabels[prop] = row["plabel"]["value"] if "plabel" in row else _short(prop)
+        if "inverse" in row and "ilabel" in row:
+            inverses[prop] = (row["inverse"]["value"], row["ilabel"]["value"])
         other = row["other"]
         key = json.dumps(other, sort_keys=True)
         fact = groups[prop].setdefault(key, _Fact(other, row.get("olabel")))
@@ -755,8 +781,14 @@ def _fact_groups(
             fact.evidence.append(_Evidence(kind))
     out = []
     for prop in sorted(groups, key=lambda p: (plabels[p].lower(), p)):
-        prop_html = _term_html({"type": "uri", "value": prop}, {"value": plabels[prop]}, root)
-        heading = prop_html if direction == "out" else f"is {prop_html} of"
+        if direction == "out":
+            heading = _term_html({"type": "uri", "value": prop}, {"value": plabels[prop]}, root)
+        elif prop in inverses:
+            inverse, inverse_label = inverses[prop]
+            heading = _term_html({"type": "uri", "value": inverse}, {"value": inverse_label}, root)
+        else:
+            words, after = incoming_wording(plabels[prop])
+            heading = _term_html({"type": "uri", "value": prop}, {"value": words}, root) + after
         out.append(f'<div class="property"><h{level}>{heading}</h{level}><ul class="facts">')
         facts = sorted(groups[prop].values(), key=lambda f: (f.label or f.other)["value"])
         for fact in facts:

@@ -18,8 +18,9 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +162,8 @@ def _write(staging: Path, name: str, data: bytes) -> None:
 def _title(html: bytes) -> str:
     text = html.decode("utf-8")
     start = text.find("<title>") + len("<title>")
-    return text[start : text.find("</title>", start)].split(" · ")[0]
+    # The page escaped it once; the index escapes it again, so it is read back as text.
+    return unescape(text[start : text.find("</title>", start)].split(" · ")[0])
 
 
 def _index_page(entries: list[tuple[str, str, str]]) -> str:
@@ -174,8 +176,13 @@ def _index_page(entries: list[tuple[str, str, str]]) -> str:
     )
     for kind, heading in (("resource", "Resources"), ("graph", "Named graphs")):
         chosen = sorted((title.lower(), title, path) for k, title, path in entries if k == kind)
+        shared = Counter(title for _, title, _ in chosen)
+        # Entities that share a label ("Daredevil": two characters and a series) are told apart
+        # by their IRI's local name.
         items = "".join(
-            f'<li><a href="{escape(path)}.html">{escape(title)}</a></li>'
+            f'<li><a href="{escape(path)}.html">{escape(title)}</a>'
+            + (f" <code>{escape(path.rsplit('/', 1)[-1])}</code>" if shared[title] > 1 else "")
+            + "</li>"
             for _, title, path in chosen
         )
         page.add(f"<section><h2>{heading} ({len(chosen)})</h2><ul>{items}</ul></section>")

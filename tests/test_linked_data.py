@@ -287,3 +287,39 @@ def test_pages_work_without_javascript(runner: ld.StoreRunner) -> None:
 def test_every_query_binds_the_iri_as_an_escaped_term() -> None:
     with pytest.raises(ValueError):
         ld._term("https://example.org/a> } ; DROP ALL ; <x")
+
+
+_UNGRAMMATICAL = re.compile(r"\b(of of|is has|is is|has has|this of|of this of)\b", re.IGNORECASE)
+
+
+def test_every_property_reads_as_english_from_its_object(kg: KnowledgeGraph) -> None:
+    labels = kg.sparql(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT DISTINCT ?label WHERE {"
+        " ?p a ?kind ; rdfs:label ?label . VALUES ?kind {"
+        " <http://www.w3.org/2002/07/owl#ObjectProperty>"
+        " <http://www.w3.org/2002/07/owl#DatatypeProperty> } }"
+    ).records()
+    assert len(labels) > 60
+    for row in labels:
+        words, after = ld.incoming_wording(row["label"])
+        heading = f"{words}{after}"
+        assert not _UNGRAMMATICAL.search(heading), heading
+    assert ld.incoming_wording("has member") == ("member", " of")
+    assert ld.incoming_wording("production of") == ("production of", " this")
+    assert ld.incoming_wording("actor") == ("actor", " of")
+
+
+def test_incoming_headings_use_the_inverse_label(runner: ld.StoreRunner) -> None:
+    def headings(name: str) -> list[str]:
+        where = ld.target("resource", name)
+        assert where is not None
+        page = ld.render(runner, where, "html").body.decode()
+        found = re.findall(r"<h\d[^>]*>(.*?)</h\d>", page)
+        return [html.unescape(re.sub("<[^>]+>", "", h)) for h in found]
+
+    # Incoming dkg:hasMember reads as its inverse, and a property without one by the rule.
+    assert "member of" in headings("daredevil")
+    assert "named after this" in headings("the-defenders-team")
+    for name in ("daredevil", "the-defenders-team", "the-defenders", "netflix"):
+        for heading in headings(name):
+            assert not _UNGRAMMATICAL.search(heading), (name, heading)

@@ -175,3 +175,21 @@ def test_a_failure_midway_leaves_the_earlier_site_as_it_was(
         str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()
     } == before
     assert [p.name for p in tmp_path.iterdir()] == ["public"], "the staging folder is removed"
+
+
+def test_no_heading_of_the_site_is_ungrammatical(site: Path) -> None:
+    bad = re.compile(r"\b(of of|is has|is is|has has)\b", re.IGNORECASE)
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        for heading in re.findall(r"<h\d[^>]*>(.*?)</h\d>", page.read_text(encoding="utf-8"), re.S):
+            text = re.sub(r"<[^>]+>", "", heading)
+            assert not bad.search(text), (page.name, text)
+
+
+def test_the_index_escapes_once_and_tells_same_label_entities_apart(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "&amp;#x27;" not in index and "&amp;amp;" not in index
+    daredevils = re.findall(r'<li><a href="resource/([^"]+)\.html">Daredevil</a>(.*?)</li>', index)
+    assert len(daredevils) >= 3
+    assert all(f"<code>{name}</code>" in rest for name, rest in daredevils)
