@@ -7,6 +7,7 @@ always RDF/XML.
 
 from __future__ import annotations
 
+import re
 from typing import Literal, NamedTuple
 
 import pyoxigraph as ox
@@ -104,28 +105,80 @@ def suffixes(kinds: tuple[Kind, ...]) -> list[str]:
     return sorted(s for f in FORMATS if f.kind in kinds for s in f.suffixes)
 
 
-def negotiate(accept: str, offered: dict[str, str]) -> str | None:
-    """The offered media type that the Accept header prefers, or None (406)."""
-    if not accept.strip():
-        return next(iter(offered))
-    best: tuple[float, int, str] | None = None
-    for position, item in enumerate(accept.split(",")):
-        media, *options = (part.strip() for part in item.split(";"))
-        quality = 1.0
-        for option in options:
-            key, _, value = option.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality <= 0:
+#: A qvalue as RFC 9110 section 12.4.2 writes it: 0 to 1, at most three decimals.
+_QVALUE = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")
+#: How specific a range is: ``*/*`` < ``type/*`` < ``type/subtype``.
+_ANY, _TYPE, _EXACT = 1, 2, 3
+
+
+def _media_ranges(accept: str) -> list[tuple[str, str, float]]:
+    """The Accept header's ranges as (type, subtype, quality), lower-cased.
+
+    An element without a ``/`` (a bare ``*`` reads as ``*/*``), with ``*`` as type but not as
+    subtype, or with a q that is not an RFC 9110 qvalue (``q=2``, ``q=abc``) is dropped.
+    Parameters other than q are not compared: the offered types carry none.
+    """
+    ranges = []
+    for element in accept.split(","):
+        media, *parameters = (part.strip() for part in element.split(";"))
+        media = "*/*" if media == "*" else media.lower()
+        kind, slash, subtype = media.partition("/")
+        if not (kind and slash and subtype) or (kind == "*" and subtype != "*"):
             continue
-        for candidate in offered:
-            kind, _, _ = candidate.partition("/")
-            if media in (candidate, "*/*", f"{kind}/*"):
-                rank = (quality, -position, candidate)
-                if best is None or rank[:2] > best[:2]:
-                    best = rank
+        quality: float | None = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":  # later parameters are accept-ext, ignored
+                value = value.strip()
+                quality = float(value) if _QVALUE.fullmatch(value) else None
                 break
-    return best[2] if best else None
+        if quality is not None:
+            ranges.append((kind, subtype, quality))
+    return ranges
+
+
+def _judge(media_type: str, ranges: list[tuple[str, str, float]]) -> tuple[int, float]:
+    """(specificity, quality) of the most specific ranges that match ``media_type``; (0, 0) if
+    none does. Of several equally specific ranges the highest quality counts."""
+    kind, _, subtype = media_type.lower().partition("/")
+    best = (0, 0.0)
+    for range_kind, range_subtype, quality in ranges:
+        if (range_kind, range_subtype) == (kind, subtype):
+            specificity = _EXACT
+        elif range_kind == kind and range_subtype == "*":
+            specificity = _TYPE
+        elif range_kind == "*":
+            specificity = _ANY
+        else:
+            continue
+        best = max(best, (specificity, quality))
+    return best
+
+
+def negotiate(accept: str, offered: dict[str, str]) -> str | None:
+    """The offered media type that the Accept header prefers (RFC 9110 section 12.5.1), or None
+    when nothing offered is acceptable (406). ``offered`` maps media types to format names, in
+    the server's order of preference; an absent, empty or wholly malformed header gets the first.
+
+    Types are compared case-insensitively and the most specific matching range gives a type its
+    quality, so ``text/turtle;q=0, */*;q=0.1`` refuses Turtle. The media types of one format
+    are aliases of one representation: a format is judged by its most specific match among all
+    of them, so ``application/json;q=0`` beside ``*/*`` refuses JSON results under either name.
+    Ties go to the more specific match, then to the server's order.
+    """
+    ranges = _media_ranges(accept)
+    if not ranges:
+        return next(iter(offered), None)
+    aliases: dict[str, list[str]] = {}
+    for media_type, name in offered.items():
+        aliases.setdefault(name, []).append(media_type)
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for position, types in enumerate(aliases.values()):
+        judged = {media_type: _judge(media_type, ranges) for media_type in types}
+        specificity, quality = max(judged.values())
+        rank = (quality, specificity, -position)
+        if quality > 0 and (best is None or rank > best):
+            best = rank
+            chosen = next(m for m, verdict in judged.items() if verdict == (specificity, quality))
+    return chosen

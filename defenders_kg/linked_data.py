@@ -440,12 +440,14 @@ def not_found(where: Target, fmt: str) -> Document:
     return _document(404, fmt, body)
 
 
-def _document(status: int, fmt: str, body: bytes) -> Document:
-    media = media_type_of(fmt)
+def _document(status: int, fmt: str, body: bytes, **extra: str) -> Document:
+    """An answer in ``fmt`` (a document format, or ``text`` for a plain note) with the headers
+    every answer carries: Vary, an ETag of the body, Cache-Control; ``extra`` adds to them."""
+    media = "text/plain" if fmt == "text" else media_type_of(fmt)
     if fmt == "html" or media.startswith("text/"):
         media += "; charset=utf-8"
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"Vary": "Accept", "ETag": etag, "Cache-Control": CACHE_CONTROL}
+    headers = {"Vary": "Accept", "ETag": etag, "Cache-Control": CACHE_CONTROL, **extra}
     return Document(status, media, body, headers)
 
 
@@ -511,9 +513,7 @@ def negotiate(accept: str) -> str | None:
 def see_other(where: Target, fmt: str) -> Document:
     """303 See Other to the document of ``where`` in ``fmt`` (a relative Location)."""
     location = f"{where.path.rpartition('/')[2]}.{suffix_of(fmt)}"
-    body = f"See {location}\n".encode()
-    headers = {"Location": location, "Vary": "Accept", "Cache-Control": CACHE_CONTROL}
-    return Document(303, "text/plain; charset=utf-8", body, headers)
+    return _document(303, "text", f"See {location}\n".encode(), Location=location)
 
 
 # -- HTML ------------------------------------------------------------------------------------------
@@ -974,17 +974,19 @@ def respond(
     runner: Runner, where: Target | None, fmt: str | None, accept: str, if_none_match: str,
     ontology: _OntologyPage | None = None,
 ) -> Document:  # fmt: skip
-    """The answer to a GET of an IRI (``fmt`` None: negotiate, 303) or of one of its documents."""
+    """The answer to a GET of an IRI (``fmt`` None: negotiate, 303) or of one of its documents.
+
+    ``if_none_match`` is honoured on a 200 only (RFC 9110 section 13.2.1): ``*``, or a list of
+    entity tags compared weakly, so ``W/"x"`` matches ``"x"``."""
     if where is None:
-        return Document(404, "text/plain; charset=utf-8", b"not found\n")
+        return _document(404, "text", b"not found\n")
     try:
         if fmt is None:
             chosen = negotiate(accept)
             if chosen is None:
                 kinds = ", ".join(offered())
                 message = f"cannot answer {accept}; offered: {kinds}\n"
-                return Document(406, "text/plain; charset=utf-8", message.encode(),
-                                {"Vary": "Accept"})  # fmt: skip
+                return _document(406, "text", message.encode())
             if not exists(runner, where):
                 return not_found(where, chosen)
             return see_other(where, chosen)
@@ -992,7 +994,9 @@ def respond(
         document = render(runner, where, fmt, query_page="", ontology_html=page)
     except LinkedDataError as err:
         return err.document
-    if document.status == 200 and if_none_match == document.headers.get("ETag"):
+    tags = {tag.removeprefix("W/") for tag in re.findall(r'(?:W/)?"[^"]*"', if_none_match)}
+    etag = document.headers.get("ETag", "").removeprefix("W/")
+    if document.status == 200 and (if_none_match.strip() == "*" or etag in tags):
         return Document(304, document.media_type, b"", document.headers)
     return document
 
