@@ -45,6 +45,7 @@ SITE = "https://w3id.org/defenders-kg"
 ONTOLOGY_IRI = DKG.rstrip("#")
 #: A name in an IRI path: letters, digits, ``-``, ``_`` and ``~``. Nothing that can leave the
 #: served tree (``..``, ``/``, ``\\``, ``%``, NUL) matches.
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,99}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_~-]{0,199}")
 #: The document formats, by suffix: HTML for people, the registry's RDF syntaxes for machines.
 DOCUMENT_SUFFIXES: dict[str, str] = {
@@ -60,6 +61,7 @@ _HTML_TYPE = "text/html"
 CACHE_CONTROL = "public, max-age=3600"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SD_GRAPH = "http://www.w3.org/ns/sparql-service-description#Graph"
 _EXPLICIT = DKG + "Explicit"
 _IMPLICIT = DKG + "Implicit"
 _SUPPORT = {_EXPLICIT: "stated", _IMPLICIT: "implied"}
@@ -150,7 +152,12 @@ def target(kind: str, name: str = "") -> Target | None:
     """The target of ``/resource/NAME``, ``/graph/NAME`` or ``/ontology``; None if the name is not a
     plain slug (so a path can never leave the served tree)."""
     if kind == "ontology":
-        return Target("ontology", "", ONTOLOGY_IRI) if not name else None
+        if not name:
+            return Target("ontology", "", ONTOLOGY_IRI)
+        # A module or version IRI under the ontology's (``/ontology/alignments/wikidata/0.1.0``).
+        if all(_SEGMENT.fullmatch(part) for part in name.split("/")):
+            return Target("ontology", name, f"{ONTOLOGY_IRI}/{name}")
+        return None
     if kind not in ("resource", "graph") or not _NAME.fullmatch(name):
         return None
     base = DKGR if kind == "resource" else GRAPH_BASE
@@ -161,6 +168,8 @@ def target_of(iri: str) -> Target | None:
     """The target whose IRI is ``iri``, if the project serves it."""
     if iri == ONTOLOGY_IRI:
         return target("ontology")
+    if iri.startswith(ONTOLOGY_IRI + "/"):
+        return target("ontology", iri[len(ONTOLOGY_IRI) + 1 :])
     for kind, base in (("resource", DKGR), ("graph", GRAPH_BASE)):
         if iri.startswith(base):
             return target(kind, iri[len(base) :])
@@ -252,6 +261,14 @@ def exists(runner: Runner, where: Target) -> bool:
     iri = _term(where.iri)
     if where.kind == "graph":
         text = f"ASK {{ GRAPH {iri} {{ ?s ?p ?o }} }}"
+    elif where.kind == "ontology" and where.name:
+        # Only the ontology's modules and versions live under its IRI, and its documents
+        # describe them all.
+        owl = "http://www.w3.org/2002/07/owl#"
+        text = (
+            f"ASK {{ GRAPH {_term(ONTOLOGY_GRAPH)} {{ {{ {iri} a <{owl}Ontology> }}"
+            f" UNION {{ ?ontology <{owl}versionIRI>|<{owl}priorVersion> {iri} }} }} }}"
+        )
     else:
         text = f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}"
     return bool(_select(runner, text)[0]["boolean"])
@@ -347,6 +364,9 @@ def _quads(where: Target, rows: list[dict[str, Any]]) -> list[ox.Quad]:
             triple = (_ox_term(row["s"]), _ox_term(row["p"]), _ox_term(row["o"]))
             graph = me if where.kind == "graph" else ox.NamedNode(ONTOLOGY_GRAPH)
         quads.add(ox.Quad(*triple, graph))
+    if where.kind == "graph":
+        # A graph's document names the graph it holds; the statement sits outside that graph.
+        quads.add(ox.Quad(me, ox.NamedNode(_RDF_TYPE), ox.NamedNode(_SD_GRAPH), ox.DefaultGraph()))
     return sorted(quads, key=lambda quad: (str(quad.graph_name), str(quad.triple)))
 
 
@@ -512,7 +532,9 @@ def negotiate(accept: str) -> str | None:
 
 def see_other(where: Target, fmt: str) -> Document:
     """303 See Other to the document of ``where`` in ``fmt`` (a relative Location)."""
-    location = f"{where.path.rpartition('/')[2]}.{suffix_of(fmt)}"
+    # The ontology's modules and versions are described by the ontology's documents.
+    up = "../" * (where.name.count("/") + 1) if where.kind == "ontology" and where.name else ""
+    location = f"{up}{where.path.rpartition('/')[2]}.{suffix_of(fmt)}"
     return _document(303, "text", f"See {location}\n".encode(), Location=location)
 
 
@@ -1034,6 +1056,9 @@ def routes(runner: Runner) -> list[Any]:
     async def ontology_iri(request: Request) -> Response:
         return await answer(request, target("ontology"), None)
 
+    async def ontology_module(request: Request) -> Response:
+        return await answer(request, target("ontology", request.path_params["rest"]), None)
+
     async def ontology_document(request: Request) -> Response:
         fmt = DOCUMENT_SUFFIXES.get(request.path_params["suffix"])
         return await answer(request, target("ontology") if fmt else None, fmt)
@@ -1050,6 +1075,7 @@ def routes(runner: Runner) -> list[Any]:
         Route("/graph/{name}", named("graph")),
         Route("/ontology", ontology_iri),
         Route("/ontology.{suffix}", ontology_document),
+        Route("/ontology/{rest:path}", ontology_module),
         # Anything deeper (a decoded %2F, "..") is outside the served tree: nothing is served.
         Route("/resource/{rest:path}", nothing),
         Route("/graph/{rest:path}", nothing),

@@ -323,3 +323,51 @@ def test_incoming_headings_use_the_inverse_label(runner: ld.StoreRunner) -> None
     for name in ("daredevil", "the-defenders-team", "the-defenders", "netflix"):
         for heading in headings(name):
             assert not _UNGRAMMATICAL.search(heading), (name, heading)
+
+
+def _project_iris(kg: KnowledgeGraph) -> set[str]:
+    quads = ox.parse(kg.export("nquads", inferred=True), format=ox.RdfFormat.N_QUADS)
+    found = set()
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(ld.SITE + "/"):
+                found.add(term.value)
+    return found
+
+
+_DOCUMENT_FORMATS = (
+    ("text/turtle", ox.RdfFormat.TURTLE),
+    ("application/ld+json", ox.RdfFormat.JSON_LD),
+    ("text/html", None),
+)
+
+
+def test_every_project_iri_of_the_inferred_export_dereferences(
+    endpoint: str, kg: KnowledgeGraph
+) -> None:
+    iris = _project_iris(kg)
+    # The ontology's version IRI and its modules are among them, as are graph names.
+    assert f"{ld.ONTOLOGY_IRI}/0.2.0" in iris and f"{ld.SITE}/graph/inferred" in iris
+    assert any(i.startswith(f"{ld.ONTOLOGY_IRI}/alignments/") for i in iris)
+    assert len(iris) > 250
+    fetched: dict[tuple[str, str], bytes] = {}
+    for iri in sorted(iris):
+        document_iri = iri.partition("#")[0]
+        url = endpoint + document_iri[len(ld.SITE) :]
+        for accept, rdf in _DOCUMENT_FORMATS:
+            if (url, accept) not in fetched:
+                request = urllib.request.Request(url, headers={"Accept": accept})
+                with urllib.request.urlopen(request, timeout=30) as response:  # follows the 303
+                    assert response.status == 200, (iri, accept, response.status)
+                    fetched[url, accept] = response.read()
+            body = fetched[url, accept]
+            if rdf is None:
+                assert html.escape(document_iri) in body.decode("utf-8"), (iri, accept)
+                continue
+            terms = {
+                t.value
+                for q in ox.parse(body, format=rdf, base_iri=url)
+                for t in (q.subject, q.predicate, q.object)
+                if isinstance(t, ox.NamedNode)
+            }
+            assert iri in terms, (iri, accept)
