@@ -132,3 +132,43 @@ def test_wikidata_alignment_links_only_sourced_properties(ontology: Graph) -> No
             comment is not None and "not confirmed" in str(comment)
         ), f"{parent} has no recorded source"
     assert not list(alignment.triples((None, OWL.sameAs, None))), "no unconfirmed item links"
+
+
+SCHEMA = Namespace("https://schema.org/")
+WD = Namespace("http://www.wikidata.org/entity/")
+ALIGNMENTS = paths.data_root() / "ontology" / "alignments"
+
+
+def test_definitions_match_how_the_data_uses_the_terms(ontology: Graph) -> None:
+    def definition(local: str) -> str:
+        return str(ontology.value(DKG[local], SKOS.definition))
+
+    # Sentence 1 and the implied links make characters (the series' heroes) subjects of basedOn.
+    assert "character" in definition("basedOn").split(" from ")[0], definition("basedOn")
+    # Claims are attributed to critics (a group), Netflix (an organization) and an analysis report.
+    assert "report" in definition("claimant"), definition("claimant")
+    # The judged aspects concern a cast credit, the team and the Hand, never a performer as such.
+    assert "performer" not in definition("aspectSubject"), definition("aspectSubject")
+    assert "credit" in definition("aspectSubject"), definition("aspectSubject")
+    # The analysts are a report (dkg:AnalysisReport), not a group.
+    assert "analyst" not in definition("AgentGroup"), definition("AgentGroup")
+
+
+def test_no_two_terms_share_a_label_up_to_case(ontology: Graph) -> None:
+    seen: dict[str, URIRef] = {}
+    for term in terms(ontology):
+        label = str(ontology.value(term, RDFS.label)).casefold()
+        assert label not in seen, f"{term} and {seen[label]} share the label {label!r}"
+        seen[label] = term
+
+
+def test_alignments_match_the_targets_definitions() -> None:
+    schema_org = Graph().parse(ALIGNMENTS / "schema-org.ttl")
+    # Q15416 is "television program"; a series is Q5398426.
+    assert (DKG.TelevisionSeries, SKOS.closeMatch, WD.Q15416) not in schema_org
+    assert (DKG.TelevisionSeries, SKOS.closeMatch, WD.Q5398426) in schema_org
+    # A claimant may be a report: schema:author would make the report an author.
+    assert (DKG.claimant, RDFS.subPropertyOf, SCHEMA.author) not in schema_org
+    # A streaming platform is where a release is published, not its publisher.
+    assert (DKG.platform, RDFS.subPropertyOf, SCHEMA.publishedOn) in schema_org
+    assert (DKG.platform, RDFS.subPropertyOf, SCHEMA.publishedBy) not in schema_org
