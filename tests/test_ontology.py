@@ -132,3 +132,99 @@ def test_wikidata_alignment_links_only_sourced_properties(ontology: Graph) -> No
             comment is not None and "not confirmed" in str(comment)
         ), f"{parent} has no recorded source"
     assert not list(alignment.triples((None, OWL.sameAs, None))), "no unconfirmed item links"
+
+
+SCHEMA = Namespace("https://schema.org/")
+WD = Namespace("http://www.wikidata.org/entity/")
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+ALIGNMENTS = paths.data_root() / "ontology" / "alignments"
+# Datatype properties whose values lie outside the datatypes that the fast reasoner and HermiT both
+# accept (xsd:date, xsd:gYearMonth, rdf:langString): their range is rdfs:Literal, the precise
+# datatype a schema:rangeIncludes hint, and ontology/README.md says why.
+LOOSE_RANGE = {
+    "earliest": {"date"},
+    "latest": {"date"},
+    "releaseDate": {"date"},
+    "startDate": {"date", "gYearMonth"},
+    "endDate": {"gYearMonth"},
+    **{
+        name: {"langString"}
+        for name in [
+            "alternativeTitle",
+            "aspect",
+            "boundsNote",
+            "combinedWhen",
+            "creditedAs",
+            "dateText",
+            "establishedBy",
+            "hedge",
+            "measure",
+            "scopeNote",
+            "superlative",
+        ]
+    },
+}
+
+
+def test_every_datatype_property_has_a_range(ontology: Graph) -> None:
+    readme = (paths.data_root() / "ontology" / "README.md").read_text(encoding="utf-8")
+    for prop in ontology.subjects(RDF.type, OWL.DatatypeProperty):
+        local = str(prop)[len(str(DKG)) :]
+        ranges = list(ontology.objects(prop, RDFS.range))
+        assert len(ranges) == 1, f"{local} has no rdfs:range"
+        if local in LOOSE_RANGE:
+            assert ranges == [RDFS.Literal], local
+            hints = {str(o).rsplit("#", 1)[1] for o in ontology.objects(prop, SCHEMA.rangeIncludes)}
+            assert hints == LOOSE_RANGE[local], local
+            assert f"`dkg:{local}`" in readme, f"ontology/README.md does not list {local}"
+        else:
+            assert str(ranges[0]).startswith(XSD_NS), f"{local}: {ranges[0]}"
+
+
+def test_definitions_match_how_the_data_uses_the_terms(ontology: Graph) -> None:
+    def definition(local: str) -> str:
+        return str(ontology.value(DKG[local], SKOS.definition))
+
+    # Sentence 1 and the implied links make characters (the series' heroes) subjects of basedOn.
+    assert "character" in definition("basedOn").split(" from ")[0], definition("basedOn")
+    # Claims are attributed to critics (a group), Netflix (an organization) and an analysis report.
+    assert "report" in definition("claimant"), definition("claimant")
+    # The judged aspects concern a cast credit, the team and the Hand, never a performer as such.
+    assert "performer" not in definition("aspectSubject"), definition("aspectSubject")
+    assert "credit" in definition("aspectSubject"), definition("aspectSubject")
+    # The analysts are a report (dkg:AnalysisReport), not a group.
+    assert "analyst" not in definition("AgentGroup"), definition("AgentGroup")
+
+
+def test_no_two_terms_share_a_label_up_to_case(ontology: Graph) -> None:
+    seen: dict[str, URIRef] = {}
+    for term in terms(ontology):
+        label = str(ontology.value(term, RDFS.label)).casefold()
+        assert label not in seen, f"{term} and {seen[label]} share the label {label!r}"
+        seen[label] = term
+
+
+def test_header_names_creators_and_the_prior_version(ontology: Graph) -> None:
+    creators = list(ontology.objects(ONTOLOGY, DCTERMS.creator))
+    assert creators and not any(isinstance(c, Literal) for c in creators), "creator is a node"
+    for creator in creators:
+        assert ontology.value(creator, SCHEMA.name) or ontology.value(creator, RDFS.label), creator
+    version = str(ontology.value(ONTOLOGY, OWL.versionInfo))
+    assert str(ontology.value(ONTOLOGY, OWL.versionIRI)) == f"{ONTOLOGY}/{version}"
+    prior = ontology.value(ONTOLOGY, OWL.priorVersion)
+    assert isinstance(prior, URIRef) and str(prior).startswith(f"{ONTOLOGY}/"), prior
+    prior_version = tuple(int(n) for n in str(prior).rsplit("/", 1)[1].split("."))
+    assert prior_version < tuple(int(n) for n in version.split(".")), prior
+    assert (ONTOLOGY, DCTERMS.replaces, prior) in ontology
+
+
+def test_alignments_match_the_targets_definitions() -> None:
+    schema_org = Graph().parse(ALIGNMENTS / "schema-org.ttl")
+    # Q15416 is "television program"; a series is Q5398426.
+    assert (DKG.TelevisionSeries, SKOS.closeMatch, WD.Q15416) not in schema_org
+    assert (DKG.TelevisionSeries, SKOS.closeMatch, WD.Q5398426) in schema_org
+    # A claimant may be a report: schema:author would make the report an author.
+    assert (DKG.claimant, RDFS.subPropertyOf, SCHEMA.author) not in schema_org
+    # A streaming platform is where a release is published, not its publisher.
+    assert (DKG.platform, RDFS.subPropertyOf, SCHEMA.publishedOn) in schema_org
+    assert (DKG.platform, RDFS.subPropertyOf, SCHEMA.publishedBy) not in schema_org
