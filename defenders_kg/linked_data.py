@@ -466,7 +466,7 @@ def _document(status: int, fmt: str, body: bytes, **extra: str) -> Document:
     media = "text/plain" if fmt == "text" else media_type_of(fmt)
     if fmt == "html" or media.startswith("text/"):
         media += "; charset=utf-8"
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    etag = entity_tag(body)
     headers = {"Vary": "Accept", "ETag": etag, "Cache-Control": CACHE_CONTROL, **extra}
     return Document(status, media, body, headers)
 
@@ -1016,11 +1016,23 @@ def respond(
         document = render(runner, where, fmt, query_page="", ontology_html=page)
     except LinkedDataError as err:
         return err.document
-    tags = {tag.removeprefix("W/") for tag in re.findall(r'(?:W/)?"[^"]*"', if_none_match)}
-    etag = document.headers.get("ETag", "").removeprefix("W/")
-    if document.status == 200 and (if_none_match.strip() == "*" or etag in tags):
+    if document.status == 200 and not_modified(if_none_match, document.headers.get("ETag", "")):
         return Document(304, document.media_type, b"", document.headers)
     return document
+
+
+def entity_tag(body: bytes) -> str:
+    """The strong entity tag of a body: the same bytes, the same tag, in every process."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def not_modified(if_none_match: str, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag``: ``*``, or a list of tags compared weakly
+    (RFC 9110 section 13.1.2), so ``W/"x"`` matches ``"x"``."""
+    if not etag:
+        return False
+    tags = {tag.removeprefix("W/") for tag in re.findall(r'(?:W/)?"[^"]*"', if_none_match)}
+    return if_none_match.strip() == "*" or etag.removeprefix("W/") in tags
 
 
 def routes(runner: Runner) -> list[Any]:

@@ -216,17 +216,25 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
-    from starlette.responses import HTMLResponse, JSONResponse, Response
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     limits = limits or Limits()
     pool = QueryPool(kg, limits)
     page = resources.files("defenders_kg").joinpath("web/index.html").read_text(encoding="utf-8")
 
-    def reply(result: Reply) -> Response:
-        return Response(result.body, status_code=result.status, media_type=result.media_type)
+    def reply(result: Reply, if_none_match: str = "") -> Response:
+        headers = {}
+        if result.status == 200:
+            # Answers are cached by a client or a proxy only as the Accept header chose them.
+            headers = {"ETag": linked_data.entity_tag(result.body), "Vary": "Accept"}
+            if linked_data.not_modified(if_none_match, headers["ETag"]):
+                return Response(b"", status_code=304, headers=headers)
+        return Response(
+            result.body, status_code=result.status, media_type=result.media_type, headers=headers
+        )
 
-    async def evaluate(text: str, accept: str) -> Response:
+    async def evaluate(text: str, accept: str, if_none_match: str = "") -> Response:
         if len(text.encode("utf-8")) > limits.max_bytes:
             return reply(_error(413, f"the query is longer than {limits.max_bytes} bytes"))
         form = query_form(text)
@@ -239,7 +247,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             return reply(
                 _error(406, f"cannot answer a {form or 'query'} as {accept}; offered: {kinds}")
             )
-        return reply(await pool.answer(text, offers[media_type], media_type))
+        return reply(await pool.answer(text, offers[media_type], media_type), if_none_match)
 
     async def sparql(request: Request) -> Response:
         params: list[tuple[str, str]] = list(request.query_params.multi_items())
@@ -273,14 +281,18 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
         if not queries:
             if request.method == "GET":
                 endpoint = str(request.url.replace(query=""))
-                return Response(service_description(endpoint), media_type="text/turtle")
+                description = Reply(200, "text/turtle", service_description(endpoint).encode())
+                return reply(description, request.headers.get("if-none-match", ""))
             return reply(_error(400, "no query: send a 'query' parameter"))
         if len(queries) > 1:
             return reply(_error(400, "exactly one 'query' parameter is allowed"))
-        return await evaluate(queries[0], request.headers.get("accept", ""))
+        headers = request.headers
+        return await evaluate(
+            queries[0], headers.get("accept", ""), headers.get("if-none-match", "")
+        )
 
     async def catalogue(request: Request) -> Response:
-        return JSONResponse(
+        listing = JSONResponse(
             [
                 {
                     "name": q.name,
@@ -294,6 +306,8 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
                 for q in list_queries()
             ]
         )
+        listed = Reply(200, "application/json", bytes(listing.body))
+        return reply(listed, request.headers.get("if-none-match", ""))
 
     async def canned(request: Request) -> Response:
         try:
@@ -301,10 +315,12 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             text = query.bind(dict(request.query_params))
         except DefendersKGError as err:
             return reply(_error(err.http_status, str(err)))
-        return await evaluate(text, request.headers.get("accept", ""))
+        headers = request.headers
+        return await evaluate(text, headers.get("accept", ""), headers.get("if-none-match", ""))
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(page)
+        home = Reply(200, "text/html; charset=utf-8", page.encode("utf-8"))
+        return reply(home, request.headers.get("if-none-match", ""))
 
     app = Starlette(
         routes=[

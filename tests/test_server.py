@@ -360,3 +360,25 @@ def test_every_canned_query_answers_the_same_from_library_cli_and_endpoint(
             capture_output=True, check=True,
         )  # fmt: skip
         assert cli.stdout.decode("utf-8") == expected, name
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/sparql",
+        "/queries",
+        "/queries/cast",
+        "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}),
+    ],
+)
+def test_every_answer_with_a_body_has_an_etag_that_a_client_can_revalidate(
+    endpoint: str, path: str
+) -> None:
+    status, headers, body = call(endpoint + path)
+    assert status == 200 and body
+    etag = headers["etag"]
+    assert etag.startswith('"') and "Accept" in headers["vary"]
+    for tags in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        assert call(endpoint + path, headers={"If-None-Match": tags})[0] == 304, tags
+    assert call(endpoint + path, headers={"If-None-Match": '"other"'})[0] == 200
