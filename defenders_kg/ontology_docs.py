@@ -276,4 +276,3 @@ class _Doc:
     @staticmethod
     def _text(value: Any) -> str:
         return "" if value is None else str(value)
-

@@ -1,4 +1,4 @@
-"""The ontology page: built by the package (no extra), one anchor per term, every term link lands."""
+"""The ontology page: built by the package, one anchor per term, every term link lands on it."""
 
 from __future__ import annotations
 
