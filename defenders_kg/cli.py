@@ -378,7 +378,7 @@ def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 @command(
     "docs",
-    "Write the ontology documentation (pyLODE HTML) into a folder.",
+    "Write the ontology documentation (one HTML page) into a folder.",
     "defenders-kg docs -o site/ontology",
     option("-o", "--output", required=True, help="output folder (index.html goes there)"),
 )

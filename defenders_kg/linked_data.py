@@ -971,24 +971,17 @@ def ontology_graph(runner: Runner) -> Any:
 
 
 class _OntologyPage:
-    """The ontology's documentation page, built once from the store's ontology graph (pyLODE);
-    None when pyLODE is not installed, and the ontology is then shown as a table of triples."""
+    """The ontology's documentation page, built once from the store's ontology graph."""
 
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.html: str | None = None
-        self.built = False
 
-    def get(self) -> str | None:
-        if not self.built:
-            from .errors import ExportError
+    def get(self) -> str:
+        if self.html is None:
             from .ontology_docs import ontology_html
 
-            try:
-                self.html = ontology_html(ontology_graph(self.runner))
-            except ExportError:
-                self.html = None
-            self.built = True
+            self.html = ontology_html(ontology_graph(self.runner))
         return self.html
 
 

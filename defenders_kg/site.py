@@ -141,13 +141,10 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
         shutil.rmtree(former, ignore_errors=True)
 
 
-def _ontology_html(runner: ld.Runner) -> str | None:
+def _ontology_html(runner: ld.Runner) -> str:
     from .ontology_docs import ontology_html
 
-    try:
-        return ontology_html(ld.ontology_graph(runner))
-    except ExportError:  # pyLODE is not installed: the ontology is shown as a table of triples
-        return None
+    return ontology_html(ld.ontology_graph(runner))
 
 
 def _write(staging: Path, name: str, data: bytes) -> None:

@@ -185,7 +185,7 @@ def test_the_ontology_iri_serves_the_documentation_page_with_the_core_header(end
     assert status == 200
     assert "<h1>Defenders KG ontology</h1>" in page
     assert page.count("Defenders KG alignment to schema.org and Wikidata") == 1
-    assert '<div class="section" id="modules">' in page
+    assert '<section id="modules">' in page
     status, _, turtle = fetch(f"{endpoint}/ontology.ttl")
     assert status == 200
     header = ox.Triple(
