@@ -84,6 +84,7 @@ _HEADER = (
     ("IRI", None),
     ("Version", f"{_OWL}versionInfo"),
     ("Version IRI", f"{_OWL}versionIRI"),
+    ("Prior version", f"{_OWL}priorVersion"),
     ("Description", f"{_DCTERMS}description"),
     ("Licence", f"{_DCTERMS}license"),
     ("Creators", f"{_DCTERMS}creator"),
