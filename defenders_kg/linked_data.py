@@ -918,7 +918,7 @@ def paragraph_page(
 
 
 def graph_page(where: Target, rows: list[dict[str, Any]]) -> str:
-    """A named graph (or the ontology without pyLODE) as a table of its triples."""
+    """A named graph as a table of its triples."""
     title = "The ontology" if where.kind == "ontology" else f"Graph {where.name}"
     page = Page(title, where.depth, alternates=("ttl", "jsonld"),
                 name=where.path.rpartition("/")[2])  # fmt: skip
@@ -945,7 +945,7 @@ def graph_page(where: Target, rows: list[dict[str, Any]]) -> str:
 
 
 def ontology_graph(runner: Runner) -> Any:
-    """The ontology graph of the store as an rdflib Graph (for pyLODE), skolem IRIs as blank
+    """The ontology graph of the store as an rdflib Graph (for its page), skolem IRIs as blank
     nodes again."""
     from rdflib import BNode, Graph, Literal, URIRef
 
