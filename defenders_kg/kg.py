@@ -221,6 +221,18 @@ class KnowledgeGraph:
         result = self.query("describe", {"entity": entity})
         if not result.triples:
             raise QueryParameterError(f"no entity has the label or IRI {entity!r}")
+        label = "http://www.w3.org/2000/01/rdf-schema#label"
+        named = sorted(
+            {t.subject.value for t in result.triples
+             if t.predicate.value == label and isinstance(t.subject, ox.NamedNode)
+             and isinstance(t.object, ox.Literal) and t.object.value == entity.strip()}
+        )  # fmt: skip
+        if len(named) > 1:
+            # Merging the descriptions of several entities would be a silent wrong answer.
+            raise QueryParameterError(
+                f"{len(named)} entities have the label {entity!r}; describe one by its IRI: "
+                + ", ".join(named)
+            )
         return result
 
     def export(self, format: str = "turtle", *, inferred: bool = True) -> bytes:

@@ -286,3 +286,17 @@ def test_help_wraps_at_the_width_in_columns(
 
     assert usage_lines(300) == 1
     assert usage_lines(50) > 5
+
+
+def test_describe_refuses_a_label_that_several_entities_share(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["describe", "Daredevil"], capsys)
+    assert code == 2 and out == ""
+    assert "3 entities have the label 'Daredevil'" in err
+    for name in ("daredevil", "daredevil-series", "daredevil-tv"):
+        assert f"https://w3id.org/defenders-kg/resource/{name}" in err
+    code, out, _ = run(
+        ["describe", "https://w3id.org/defenders-kg/resource/daredevil-series"], capsys
+    )
+    assert code == 0 and "dkgr:daredevil-series" in out
