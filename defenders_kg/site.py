@@ -212,7 +212,8 @@ def htaccess(base_url: str) -> str:
 
     mod_rewrite cannot compare q-values, so the rules approximate ``formats.negotiate`` in three
     rounds, each in the server's order of formats: a type listed with q=1, then one listed with
-    any q above 0, then one a wildcard admits and that is not listed with q=0; else HTML.
+    any q above 0, then one a wildcard admits and that is not listed with q=0; else HTML, unless
+    HTML is listed with q=0 (406).
     """
     base = base_url.rstrip("/")
     offers: dict[str, list[str]] = {}
@@ -245,7 +246,9 @@ def htaccess(base_url: str) -> str:
             lines.append(_accept_condition(wildcards, _Q_ZERO))
             lines.append(_accept_condition(media_types, _Q_ZERO, negate=True))
             lines.append(f"RewriteRule {pattern} {base}/{document}.{ld.suffix_of(fmt)} {flags}")
+        lines.append(_accept_condition(offers["html"], _Q_ZERO, negate=True))
         lines.append(f"RewriteRule {pattern} {base}/{document}.html {flags}")
+        lines.append(f"RewriteRule {pattern} - [R=406,L,E=NEGOTIATED:1]")
         lines.append("")
     lines.append(f"RewriteRule ^$ {base}/index.html [R=303,L]")
     return "\n".join(lines) + "\n"
