@@ -1,11 +1,12 @@
 """The Linked Data pages as a static site: the same documents ``serve`` answers, as files.
 
 Every resource, named graph and the ontology gets ``PATH.html`` plus its description as
-``PATH.ttl``, ``PATH.nt``, ``PATH.jsonld`` and ``PATH.trig``, at the path its IRI has under
-``https://w3id.org/defenders-kg/``. Links between pages are relative, so the site works from
-``file://`` and under any sub-path. ``.htaccess`` holds the rewrite rules that w3id.org expects
-(its repository keeps one per project folder): each IRI answers ``303 See Other`` to the document
-in the format the ``Accept`` header names, HTML by default.
+``PATH.ttl``, ``PATH.nt``, ``PATH.jsonld``, ``PATH.rdf``, ``PATH.trig`` and ``PATH.nq`` (every
+format ``serve`` offers), at the path its IRI has under ``https://w3id.org/defenders-kg/``.
+Links between pages are relative, so the site works from ``file://`` and under any sub-path.
+``.htaccess`` holds the rewrite rules that w3id.org expects (its repository keeps one per project
+folder): each IRI answers ``303 See Other`` to the document in the format the ``Accept`` header
+prefers, HTML by default.
 
 The site is built in a hidden folder beside the target and renamed into place once complete, so a
 failure leaves the target as it was. A target that exists must be empty or a site written earlier
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections import Counter
@@ -24,14 +26,13 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
-from . import formats
 from . import linked_data as ld
 from .errors import ExportError
 from .kg import progress
 from .vocab import DKGR, GENID, GRAPH_BASE
 
 #: The formats written beside each page (HTML first).
-SITE_FORMATS = ("html", "turtle", "nt", "jsonld", "trig")
+SITE_FORMATS = tuple(dict.fromkeys(ld.DOCUMENT_SUFFIXES.values()))
 #: Where the site is meant to be published; ``.htaccess`` redirects there.
 DEFAULT_BASE_URL = "https://defenders-kg.github.io/defenders-kg/"
 #: The file that marks a folder as a site this module wrote, which a rebuild may replace.
@@ -186,33 +187,65 @@ def _index_page(entries: list[tuple[str, str, str]]) -> str:
     return page.html()
 
 
+#: An element's parameters, after its ``;``, hold a q of zero (``q=0``, ``q=0.00``).
+_Q_ZERO = r"([^,]*;)?\s*q\s*=\s*0(\.0*)?\s*(;|,|$)"
+#: An element's parameters hold a q below one (zero included).
+_Q_BELOW_ONE = r"([^,]*;)?\s*q\s*=\s*0"
+
+
+def _accept_condition(ranges: list[str], refused: str, *, negate: bool = False) -> str:
+    """A RewriteCond that holds when the Accept header lists one of ``ranges`` (media types
+    or wildcards, matched case-insensitively) with parameters that ``refused`` does not match."""
+    names = "|".join(re.escape(media_range) for media_range in ranges)
+    pattern = rf"(^|,)\s*({names})\s*(,|$|;(?!{refused}))"
+    if negate:  # listed with q=0
+        pattern = rf"!(^|,)\s*({names})\s*;{refused}"
+    return f"RewriteCond %{{HTTP_ACCEPT}} {pattern} [NC]"
+
+
 def htaccess(base_url: str) -> str:
-    """Apache rewrite rules of the kind w3id.org expects, redirecting the project's IRIs (303)
-    to the documents of the site published at ``base_url``."""
+    """Apache rewrite rules of the kind w3id.org expects, redirecting the project's IRIs (303,
+    with ``Vary: Accept``) to the documents of the site published at ``base_url``.
+
+    mod_rewrite cannot compare q-values, so the rules approximate ``formats.negotiate`` in three
+    rounds, each in the server's order of formats: a type listed with q=1, then one listed with
+    any q above 0, then one a wildcard admits and that is not listed with q=0; else HTML, unless
+    HTML is listed with q=0 (406).
+    """
     base = base_url.rstrip("/")
+    offers: dict[str, list[str]] = {}
+    for media_type, fmt in ld.offered().items():
+        offers.setdefault(fmt, []).append(media_type)
     lines = [
         "# w3id.org/defenders-kg: each IRI answers 303 See Other to a document of the site at",
-        f"# {base}/, in the format the Accept header names (HTML by default).",
+        f"# {base}/, in the format the Accept header prefers (HTML by default).",
         "# Written by `defenders-kg site`; see the W3C 'Cool URIs for the Semantic Web'.",
         "Options +FollowSymLinks",
         "RewriteEngine on",
-        "",
+        "Header always set Vary Accept env=NEGOTIATED",
     ]
+    lines += [f"AddType {ld.media_type_of(fmt)} .{ld.suffix_of(fmt)}" for fmt in offers]
+    lines.append("")
     paths = (
         ("resource", r"^resource/([A-Za-z0-9_~-]+)$", "resource/$1"),
         ("graph", r"^graph/([A-Za-z0-9_~-]+)$", "graph/$1"),
         ("ontology", r"^ontology$", "ontology"),
     )
+    flags = "[R=303,L,E=NEGOTIATED:1]"
     for kind, pattern, document in paths:
-        lines.append(f"# {kind}")
-        for fmt in SITE_FORMATS[1:]:
-            media_types = formats.get(fmt).media_types
-            for position, media in enumerate(media_types):
-                more = " [OR]" if position < len(media_types) - 1 else ""
-                escaped = media.replace("+", r"\+").replace(".", r"\.")
-                lines.append(f"RewriteCond %{{HTTP_ACCEPT}} {escaped}{more}")
-            lines.append(f"RewriteRule {pattern} {base}/{document}.{ld.suffix_of(fmt)} [R=303,L]")
-        lines.append(f"RewriteRule {pattern} {base}/{document}.html [R=303,L]")
+        lines.append(f"# {kind}: named with q=1, then with q above 0, then by a wildcard")
+        for refused in (_Q_BELOW_ONE, _Q_ZERO):
+            for fmt, media_types in offers.items():
+                lines.append(_accept_condition(media_types, refused))
+                lines.append(f"RewriteRule {pattern} {base}/{document}.{ld.suffix_of(fmt)} {flags}")
+        for fmt, media_types in offers.items():
+            wildcards = ["*/*", *sorted({f"{m.partition('/')[0]}/*" for m in media_types})]
+            lines.append(_accept_condition(wildcards, _Q_ZERO))
+            lines.append(_accept_condition(media_types, _Q_ZERO, negate=True))
+            lines.append(f"RewriteRule {pattern} {base}/{document}.{ld.suffix_of(fmt)} {flags}")
+        lines.append(_accept_condition(offers["html"], _Q_ZERO, negate=True))
+        lines.append(f"RewriteRule {pattern} {base}/{document}.html {flags}")
+        lines.append(f"RewriteRule {pattern} - [R=406,L,E=NEGOTIATED:1]")
         lines.append("")
     lines.append(f"RewriteRule ^$ {base}/index.html [R=303,L]")
     return "\n".join(lines) + "\n"

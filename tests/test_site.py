@@ -30,7 +30,7 @@ def test_every_resource_has_a_page_and_its_descriptions(site: Path) -> None:
     pages = sorted((site / "resource").glob("*.html"))
     assert len(pages) > 100
     for page in pages:
-        for suffix in (".ttl", ".jsonld", ".nt", ".trig"):
+        for suffix in (".ttl", ".jsonld", ".nt", ".rdf", ".trig", ".nq"):
             assert page.with_suffix(suffix).is_file(), page.with_suffix(suffix)
     for graph in ("document", "inferred", "ontology"):
         assert (site / "graph" / f"{graph}.html").is_file()
@@ -95,23 +95,26 @@ def test_links_are_relative_and_lead_to_files_of_the_site(site: Path) -> None:
 def test_the_redirect_rules_send_each_iri_to_its_document() -> None:
     rules = htaccess("https://example.org/kg/")
     assert "RewriteEngine on" in rules
+    assert "Header always set Vary Accept env=NEGOTIATED" in rules
+    flags = "[R=303,L,E=NEGOTIATED:1]"
     assert (
-        "RewriteCond %{HTTP_ACCEPT} text/turtle [OR]\n"
-        "RewriteCond %{HTTP_ACCEPT} application/x-turtle\n"
-        "RewriteRule ^resource/([A-Za-z0-9_~-]+)$ https://example.org/kg/resource/$1.ttl [R=303,L]"
+        r"RewriteCond %{HTTP_ACCEPT} (^|,)\s*(text/turtle|application/x\-turtle)\s*"
+        r"(,|$|;(?!([^,]*;)?\s*q\s*=\s*0)) [NC]"
+        "\nRewriteRule ^resource/([A-Za-z0-9_~-]+)$ https://example.org/kg/resource/$1.ttl " + flags
     ) in rules
-    assert "RewriteCond %{HTTP_ACCEPT} application/ld\\+json\n" in rules
-    assert "RewriteRule ^ontology$ https://example.org/kg/ontology.html [R=303,L]" in rules
+    for suffix in ("html", "ttl", "nt", "jsonld", "rdf", "trig", "nq"):
+        assert f"https://example.org/kg/resource/$1.{suffix} {flags}" in rules
+    assert f"RewriteRule ^ontology$ https://example.org/kg/ontology.html {flags}" in rules
     assert (
-        "RewriteRule ^graph/([A-Za-z0-9_~-]+)$ https://example.org/kg/graph/$1.html [R=303,L]"
-        in rules
+        f"RewriteRule ^graph/([A-Za-z0-9_~-]+)$ https://example.org/kg/graph/$1.html {flags}\n"
+        "RewriteRule ^graph/([A-Za-z0-9_~-]+)$ - [R=406,L,E=NEGOTIATED:1]\n" in rules
     )
 
 
 def test_the_site_writes_the_htaccess_for_its_base_url(site: Path) -> None:
     rules = (site / ".htaccess").read_text(encoding="utf-8")
     assert rules == htaccess(DEFAULT_BASE_URL)
-    assert f"{DEFAULT_BASE_URL}resource/$1.html [R=303,L]" in rules
+    assert f"{DEFAULT_BASE_URL}resource/$1.html [R=303,L,E=NEGOTIATED:1]" in rules
 
 
 def test_the_site_command_writes_the_site_and_rebuilds_it_in_place(
