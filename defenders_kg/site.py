@@ -229,7 +229,8 @@ def htaccess(base_url: str) -> str:
     paths = (
         ("resource", r"^resource/([A-Za-z0-9_~-]+)$", "resource/$1"),
         ("graph", r"^graph/([A-Za-z0-9_~-]+)$", "graph/$1"),
-        ("ontology", r"^ontology$", "ontology"),
+        # The ontology's version IRIs and modules are described by its documents.
+        ("ontology", r"^ontology(/[A-Za-z0-9._~-]+)*$", "ontology"),
     )
     flags = "[R=303,L,E=NEGOTIATED:1]"
     for kind, pattern, document in paths:

@@ -131,7 +131,12 @@ def test_a_resource_iri_answers_303_to_the_negotiated_document(
 
 @pytest.mark.parametrize(
     ("path", "document"),
-    [("graph/inferred", "graph/inferred.nq"), ("ontology", "ontology.nq")],
+    [
+        ("graph/inferred", "graph/inferred.nq"),
+        ("ontology", "ontology.nq"),
+        ("ontology/0.2.0", "ontology.nq"),
+        ("ontology/alignments/wikidata", "ontology.nq"),
+    ],
 )
 def test_graphs_and_the_ontology_negotiate_too(apache: str, path: str, document: str) -> None:
     response = _get(f"{apache}{path}", "application/n-quads")

@@ -104,7 +104,8 @@ def test_the_redirect_rules_send_each_iri_to_its_document() -> None:
     ) in rules
     for suffix in ("html", "ttl", "nt", "jsonld", "rdf", "trig", "nq"):
         assert f"https://example.org/kg/resource/$1.{suffix} {flags}" in rules
-    assert f"RewriteRule ^ontology$ https://example.org/kg/ontology.html {flags}" in rules
+    ontology = r"^ontology(/[A-Za-z0-9._~-]+)*$"
+    assert f"RewriteRule {ontology} https://example.org/kg/ontology.html {flags}" in rules
     assert (
         f"RewriteRule ^graph/([A-Za-z0-9_~-]+)$ https://example.org/kg/graph/$1.html {flags}\n"
         "RewriteRule ^graph/([A-Za-z0-9_~-]+)$ - [R=406,L,E=NEGOTIATED:1]\n" in rules
