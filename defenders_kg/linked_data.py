@@ -30,7 +30,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
@@ -971,17 +971,17 @@ def ontology_graph(runner: Runner) -> Any:
 
 
 class _OntologyPage:
-    """The ontology's documentation page, built once from the store's ontology graph."""
+    """The ontology's documentation page, built once by ``build`` from the store's ontology graph
+    (``ontology_docs.ontology_html``, passed in: that module builds on this one's pages)."""
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(self, runner: Runner, build: Callable[[Any], str]) -> None:
         self.runner = runner
+        self.build = build
         self.html: str | None = None
 
     def get(self) -> str:
         if self.html is None:
-            from .ontology_docs import ontology_html
-
-            self.html = ontology_html(ontology_graph(self.runner))
+            self.html = self.build(ontology_graph(self.runner))
         return self.html
 
 
@@ -1028,7 +1028,7 @@ def not_modified(if_none_match: str, etag: str) -> bool:
     return if_none_match.strip() == "*" or etag.removeprefix("W/") in tags
 
 
-def routes(runner: Runner) -> list[Any]:
+def routes(runner: Runner, ontology_page: Callable[[Any], str]) -> list[Any]:
     """Starlette routes for ``/resource/NAME``, ``/graph/NAME``, ``/ontology`` and their
     documents (``NAME.html``, ``NAME.ttl``, ...), answered through ``runner``."""
     from starlette.concurrency import run_in_threadpool
@@ -1041,7 +1041,7 @@ def routes(runner: Runner) -> list[Any]:
     limits = getattr(runner, "limits", None)
     if limits is not None:
         runner = Paged(runner, limits.max_rows)
-    ontology = _OntologyPage(runner)
+    ontology = _OntologyPage(runner, ontology_page)
 
     async def answer(request: Request, where: Target | None, fmt: str | None) -> Response:
         document = await run_in_threadpool(

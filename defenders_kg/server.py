@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from . import engine, formats, linked_data
 from .errors import DefendersKGError
 from .formats import negotiate
+from .ontology_docs import ontology_html
 from .policy import query_form
 from .queries import get_query, list_queries
 
@@ -328,7 +329,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             Route("/sparql", sparql, methods=["GET", "POST"]),
             Route("/queries", catalogue),
             Route("/queries/{name}", canned),
-            *linked_data.routes(pool),  # the IRIs: /resource, /graph, /ontology
+            *linked_data.routes(pool, ontology_html),  # the IRIs: /resource, /graph, /ontology
         ],
         middleware=[
             Middleware(

@@ -11,6 +11,7 @@ import rdflib
 from defenders_kg import KnowledgeGraph, paths
 from defenders_kg import linked_data as ld
 from defenders_kg.cli import main
+from defenders_kg.ontology_docs import ontology_html
 from defenders_kg.site import build_site
 from defenders_kg.vocab import DKG
 
@@ -69,7 +70,7 @@ def test_an_entity_page_links_terms_that_exist_on_the_served_page(kg: KnowledgeG
     where = ld.target("resource", name)
     assert where is not None
     entity = ld.render(runner, where, "html", query_page="").body.decode()
-    served = ld._OntologyPage(runner).get()
+    served = ld._OntologyPage(runner, ontology_html).get()
     links = TERM_LINK.findall(entity)
     assert links
     assert sorted(set(links) - set(ANCHOR.findall(served))) == []
