@@ -156,6 +156,27 @@ def test_an_error_is_shown_inline(browser: Any, endpoint: str) -> None:
     assert "malformed SPARQL" in error.text
 
 
+def test_downloads_are_enabled_only_for_a_table_of_rows(browser: Any, endpoint: str) -> None:
+    driver = browser
+
+    def downloads_enabled() -> list[bool]:
+        return [driver.find_element(By.ID, name).is_enabled() for name in ("csv", "json")]
+
+    for text, answered in (("ASK { ?s ?p ?o }", True), ("SELECT ?x WHERE { ?x ?y }", False)):
+        driver.get(f"{endpoint}/?canned=actors-reprising-roles")
+        wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
+        assert downloads_enabled() == [True, True]
+        editor = driver.find_element(By.ID, "query")
+        editor.clear()
+        editor.send_keys(text)
+        driver.find_element(By.ID, "run").click()
+        if answered:
+            wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "Answered"))
+        else:
+            wait(driver).until(lambda d: d.find_element(By.ID, "error").is_displayed())
+        assert downloads_enabled() == [False, False], text
+
+
 def test_the_canned_describe_query_runs_and_shows_turtle(browser: Any, endpoint: str) -> None:
     driver = browser
     driver.get(f"{endpoint}/")
