@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from defenders_kg import KnowledgeGraph
+from defenders_kg.errors import QueryParameterError
 
 PAGE = Path(__file__).parent.parent / "docs" / "schema-org-and-wikidata.md"
 BLOCK = re.compile(r"```sparql\n(.*?)\n```\n\n```csv\n(.*?)```", re.DOTALL)
@@ -232,8 +233,11 @@ def test_every_schema_role_and_release_event_is_reached_from_a_work(kg: Knowledg
 
 
 def test_describe_by_a_shared_label_keeps_the_entities_apart(kg: KnowledgeGraph) -> None:
-    """describe "Daredevil" gives each entity's triples under its own IRI, with its own type."""
-    graph = kg.describe("Daredevil").serialize("nt")
+    """The canned describe of "Daredevil" gives each entity's triples under its own IRI, with its
+    own type; ``describe`` itself refuses the label and names the three IRIs."""
+    with pytest.raises(QueryParameterError, match="3 entities have the label 'Daredevil'"):
+        kg.describe("Daredevil")
+    graph = kg.query("describe", {"entity": "Daredevil"}).serialize("nt")
     typed = {
         line.split()[0]
         for line in graph.splitlines()
