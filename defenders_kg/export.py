@@ -6,6 +6,10 @@ serializers write every syntax from the sorted lines but JSON-LD. Triple formats
 merge every graph (a triple stated by two sentences is written once); TriG and N-Quads keep the
 named graphs, in IRI order. JSON-LD alone goes through rdflib, to be compacted with the
 project's ``@context``.
+
+Every export holds one ``owl:Ontology``, the core's: the alignment modules' axioms are merged into
+it, their headers replaced by ``dcterms:hasPart`` links from the core header, so that an OWL tool
+reading a file sees one ontology and no ``owl:imports`` to resolve.
 """
 
 from __future__ import annotations
@@ -18,15 +22,21 @@ import pyoxigraph as ox
 
 from . import formats
 from .describe_dataset import jsonld_context
-from .vocab import INFERRED_GRAPH, PREFIXES
+from .vocab import DKG, INFERRED_GRAPH, PREFIXES
 
 EXPORT_FORMATS = formats.RDF_NAMES
+
+_CORE_ONTOLOGY = DKG.removesuffix("#")
+_IS_ONTOLOGY = (
+    b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Ontology>"
+)
+_HAS_PART = b"<http://purl.org/dc/terms/hasPart>"
 
 
 def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format: str) -> int:
     """Write the statements (N-Quads, plus the closure's N-Triples) in ``format``; count them."""
     fmt = formats.get(format, kinds=("graph", "dataset"))
-    quads = _quad_lines(asserted, closure)
+    quads = _one_ontology(_quad_lines(asserted, closure))
     if fmt.kind == "dataset":
         lines = sorted(set(quads), key=lambda quad: (quad[1], quad[0]))
         if fmt.name == "nquads":
@@ -61,6 +71,25 @@ def _quad_lines(asserted: Path, closure: Path | None) -> list[tuple[bytes, bytes
         inferred = str(ox.NamedNode(INFERRED_GRAPH)).encode()
         pairs += [(line[:-2], inferred) for line in closure.read_bytes().splitlines()]
     return pairs
+
+
+def _one_ontology(pairs: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The pairs with each module's header (all its triples) dropped, and the core header naming it.
+
+    A module is an ``owl:Ontology`` under the core's IRI; the links go in the core header's graph.
+    """
+    core = str(ox.NamedNode(_CORE_ONTOLOGY)).encode()
+    headers: dict[bytes, bytes] = {}
+    for triple, graph in pairs:
+        subject, rest = triple.split(b" ", 1)
+        if rest == _IS_ONTOLOGY:
+            headers.setdefault(subject, graph)
+    modules = {subject for subject in headers if subject.startswith(core[:-1] + b"/")}
+    if core not in headers or not modules:
+        return pairs
+    kept = [(triple, graph) for triple, graph in pairs if triple.split(b" ", 1)[0] not in modules]
+    links = [(b"%s %s %s" % (core, _HAS_PART, module), headers[core]) for module in sorted(modules)]
+    return kept + links
 
 
 def _compacted_jsonld(ntriples: bytes) -> bytes:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset, Graph, Literal
+from rdflib import DCTERMS, OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from defenders_kg import ExportError, KnowledgeGraph, formats
@@ -105,3 +105,30 @@ def test_cli_export_guesses_the_format_from_the_suffix(tmp_path: Path) -> None:
     target = tmp_path / "graph.nq"
     assert main(["export", "--asserted", "-o", str(target)]) == 0
     assert len(list(ox.parse(path=target, format=ox.RdfFormat.N_QUADS))) > 1400
+
+
+@pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
+@pytest.mark.parametrize("inferred", [True, False], ids=["inferred", "asserted"])
+def test_each_export_is_one_ontology(fmt: str, inferred: bool, kg: KnowledgeGraph) -> None:
+    # OWLAPI takes one owl:Ontology per file and would resolve each import of ours online.
+    data = kg.export(fmt, inferred=inferred)
+    if fmt in ("trig", "nquads"):
+        parsed = Graph()
+        dataset = Dataset()
+        dataset.parse(data=data, format=RDFLIB_PARSERS[fmt])
+        for s, p, o, _ in dataset.quads((None, None, None, None)):
+            parsed.add((s, p, o))
+    else:
+        parsed = Graph().parse(data=data, format=RDFLIB_PARSERS[fmt])
+    core = URIRef("https://w3id.org/defenders-kg/ontology")
+    assert list(parsed.subjects(RDF.type, OWL.Ontology)) == [core]
+    project = "https://w3id.org/defenders-kg/"
+    assert not [o for o in parsed.objects(None, OWL.imports) if str(o).startswith(project)]
+    assert set(parsed.objects(core, DCTERMS.hasPart)) == {
+        URIRef(core + "/alignments/schema-org"),
+        URIRef(core + "/alignments/wikidata"),
+    }
+    assert str(parsed.value(core, OWL.versionIRI)).startswith(core + "/"), "the core header stays"
+    schema_org = URIRef("https://schema.org/PerformanceRole")
+    credit = URIRef("https://w3id.org/defenders-kg/ontology#CastCredit")
+    assert (credit, RDFS.subClassOf, schema_org) in parsed, "the modules' axioms stay"
