@@ -410,15 +410,15 @@ def _serialize(quads: list[ox.Quad], fmt: str, where: Target) -> bytes:
     out = [f"# {title};\n# {counts}.\n"]
     if fmt == "turtle":
         # Oxigraph declares only the prefixes a part uses: the two parts share one declaration.
-        parts = [
-            _text(asserted, spec.rdf).splitlines(True),
-            _text(inferred, spec.rdf).splitlines(True),
-        ]
-        declared = {line for part in parts for line in part if line.startswith("@prefix")}
-        out += sorted(declared)
-        out += [line for line in parts[0] if not line.startswith("@prefix")]
+        declared: set[str] = set()
+        bodies = []
+        for part in (asserted, inferred):
+            lines = _text(part, spec.rdf).splitlines(True)
+            declared.update(line for line in lines if line.startswith("@prefix"))
+            bodies.append([line for line in lines if not line.startswith("@prefix")])
+        out += [*sorted(declared), *bodies[0]]
         if inferred:
-            out += ["\n# " + note + ".\n", *(x for x in parts[1] if not x.startswith("@prefix"))]
+            out += ["\n# " + note + ".\n", *bodies[1]]
     else:
         out.append(_text(asserted, spec.rdf, prefixes=False))
         if inferred:
@@ -760,6 +760,7 @@ def entity_page(where: Target, rows: list[dict[str, Any]], query_page: str | Non
 
 
 _PREPOSITIONS = frozenset({"about", "after", "at", "by", "for", "from", "in", "of", "on", "with"})
+_VERBS = frozenset({"concerns", "portrays"})
 
 
 def incoming_wording(label: str) -> tuple[str, str]:
@@ -773,9 +774,6 @@ def incoming_wording(label: str) -> tuple[str, str]:
     if _PREPOSITIONS & {w.lower() for w in words} or label.lower() in _VERBS:
         return label, " this"
     return label, " of"
-
-
-_VERBS = frozenset({"concerns", "portrays"})
 
 
 def _fact_groups(
