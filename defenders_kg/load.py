@@ -58,9 +58,11 @@ class Source(NamedTuple):
 
 
 def embedded_sources() -> list[Source]:
-    """The document graph and the statement groups that ship with the package."""
+    """The document graph (the text, its sentences and the spans that word each fact) and the
+    statement groups that ship with the package."""
     turtle = formats.get("turtle")
     sources = [Source(paths.document_file(), DOCUMENT_GRAPH, turtle, embedded=True)]
+    sources += [Source(p, DOCUMENT_GRAPH, turtle, embedded=True) for p in paths.span_files()]
     sources += [Source(p, DKGR + p.stem, turtle, embedded=True) for p in paths.statement_files()]
     return sources
 

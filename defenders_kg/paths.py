@@ -38,6 +38,11 @@ def statement_files() -> list[Path]:
     return sorted((data_root() / "graph" / "statements").glob("*.ttl"))
 
 
+def span_files() -> list[Path]:
+    """The wordings of each statement group: one file per group, named like its statements."""
+    return sorted((data_root() / "graph" / "spans").glob("*.ttl"))
+
+
 def source_text_file() -> Path:
     return data_root() / "graph" / "source" / "the-defenders.txt"
 

@@ -85,7 +85,7 @@ def test_layout_groups_terms_alphabetically() -> None:
     """The file is hand-ordered: header, then each group of terms in alphabetical order."""
     text = CORE.read_text(encoding="utf-8")
     sections = re.split(
-        r"^# (Classes|Object properties|Datatype properties|Named individuals|Global axioms)$",
+        r"^# (Classes|Object properties|Datatype properties|Annotation properties|Named individuals|Global axioms)$",
         text,
         flags=re.MULTILINE,
     )
@@ -94,10 +94,14 @@ def test_layout_groups_terms_alphabetically() -> None:
         "Classes",
         "Object properties",
         "Datatype properties",
+        "Annotation properties",
         "Named individuals",
         "Global axioms",
     ]
-    for name in ("Classes", "Object properties", "Datatype properties", "Named individuals"):
+    for name in (
+        "Classes", "Object properties", "Datatype properties", "Annotation properties",
+        "Named individuals",
+    ):  # fmt: skip
         declared = re.findall(r"^dkg:(\w+) a ", groups[name], flags=re.MULTILINE)
         assert declared, name
         assert declared == sorted(declared), f"{name} are not in alphabetical order"
