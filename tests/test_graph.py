@@ -104,3 +104,73 @@ def test_every_entity_name_occurs_in_the_text(closure: Graph) -> None:
 def test_the_text_keeps_its_non_ascii_names() -> None:
     for name in ("Ramón Rodríguez", "Élodie Yung"):
         assert name in TEXT
+
+
+# -- spans: the words behind each fact ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spans() -> Graph:
+    graph = Graph()
+    files = paths.span_files()
+    assert [f.name for f in files] == [f.name for f in paths.statement_files()]
+    for path in files:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def span_errors(spans: Graph, document: Graph) -> list[str]:
+    """What is wrong with the spans: words that are not the text at their offsets, or a span
+    outside the sentence that it names or that its wording's statement group names."""
+    errors = []
+    for span in spans.subjects(RDF.type, NIF.Phrase):
+        begin, end = int(spans.value(span, NIF.beginIndex)), int(spans.value(span, NIF.endIndex))
+        if TEXT[begin:end] != str(spans.value(span, NIF.anchorOf)):
+            errors.append(f"{span}: the text at {begin}-{end} is {TEXT[begin:end]!r}")
+        if str(span) != f"{DKGR['source-document']}#char={begin},{end}":
+            errors.append(f"{span}: its name does not give its offsets")
+        sentences = {spans.value(span, NIF.sentence)} | {
+            document.value(spans.value(wording, DKG.inStatementGroup), DKG.evidence)
+            for wording in spans.subjects(DKG.span, span)
+        }
+        for sentence in sentences:
+            low, high = (
+                document.value(sentence, NIF.beginIndex),
+                document.value(sentence, NIF.endIndex),
+            )
+            if low is None or not int(low) <= begin < end <= int(high):
+                errors.append(f"{span}: outside {sentence}")
+    return errors
+
+
+def test_every_span_gives_its_words_inside_its_sentence(spans: Graph, document: Graph) -> None:
+    assert len(set(spans.subjects(RDF.type, NIF.Phrase))) == 189
+    assert span_errors(spans, document) == []
+
+
+def test_a_span_whose_offsets_miss_its_words_is_found(spans: Graph, document: Graph) -> None:
+    tampered = Graph()
+    for triple in spans:
+        tampered.add(triple)
+    american = URIRef(f"{DKGR['source-document']}#char=55,63")
+    assert str(tampered.value(american, NIF.anchorOf)) == "American"
+    tampered.set((american, NIF.anchorOf, Literal("America")))
+    tampered.set((american, NIF.sentence, DKGR["sentence-02"]))
+    errors = span_errors(tampered, document)
+    assert any("'American'" in e for e in errors) and any("sentence-02" in e for e in errors)
+
+
+def test_each_wording_names_one_triple_of_its_group(spans: Graph) -> None:
+    """A wording for every triple, and none for a triple its group does not hold."""
+    worded = {
+        (spans.value(w, DKG.inStatementGroup), spans.value(w, DKG.factSubject),
+         spans.value(w, DKG.factPredicate), spans.value(w, DKG.factObject))
+        for w in spans.subjects(RDF.type, DKG.Wording)
+    }  # fmt: skip
+    held = {
+        (DKGR[path.stem], s, p, o)
+        for path in paths.statement_files()
+        for s, p, o in Graph().parse(path, format="turtle")
+    }
+    assert len(held) == 463
+    assert worded == held

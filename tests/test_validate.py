@@ -42,3 +42,17 @@ def test_broken_fixture_fails_with_a_readable_report(path: Path) -> None:
 def test_user_data_without_evidence_is_flagged() -> None:
     report = KnowledgeGraph([BROKEN[0]]).validate()
     assert "fact-without-evidence-violation" in report.failed_checks
+
+
+def test_a_stated_fact_without_a_span_is_flagged(tmp_path: Path) -> None:
+    """A triple added to a statement group, with no wording of the words that state it."""
+    unworded = tmp_path / "unworded.trig"
+    unworded.write_text(
+        "@prefix dkg: <https://w3id.org/defenders-kg/ontology#> .\n"
+        "@prefix dkgr: <https://w3id.org/defenders-kg/resource/> .\n"
+        "dkgr:s10-stated { dkgr:the-defenders dkg:numberOfEpisodes 9 . }\n",
+        encoding="utf-8",
+    )
+    report = KnowledgeGraph([unworded], with_embedded=True).validate()
+    assert list(report.failed_checks) == ["fact-without-span-violation"]
+    assert "numberOfEpisodes" in report.text()
