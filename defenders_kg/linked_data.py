@@ -65,7 +65,6 @@ _SD_GRAPH = "http://www.w3.org/ns/sparql-service-description#Graph"
 _EXPLICIT = DKG + "Explicit"
 _IMPLICIT = DKG + "Implicit"
 _SUPPORT = {_EXPLICIT: "stated", _IMPLICIT: "implied"}
-_COMMON_WORDS = frozenset({"The", "And", "For", "With", "From", "Triples", "Sentence"})
 _NIF_CONTEXT = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Context"
 _QUERY_PREFIXES = f"""PREFIX dkg: <{DKG}>
 PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
@@ -274,19 +273,30 @@ def exists(runner: Runner, where: Target) -> bool:
     return bool(_select(runner, text)[0]["boolean"])
 
 
+#: The wording of the triple ?s ?p ?o of group ?g, and its spans as "begin-end" pairs.
+_WORDING = """OPTIONAL { ?w dkg:inStatementGroup ?g ; dkg:factSubject ?s ; dkg:factPredicate ?p ;
+                dkg:factObject ?o ; dkg:span ?span .
+             ?span nif:beginIndex ?spanBegin ; nif:endIndex ?spanEnd .
+             BIND(CONCAT(STR(?spanBegin), "-", STR(?spanEnd)) AS ?pair) }"""
+
+
 def _facts_query(iri: str) -> str:
     """Every quad with the resource as subject or object, with labels and the evidence behind it."""
     return (
         _QUERY_PREFIXES
         + f"""SELECT ?dir ?p ?other ?g ?support ?sentence ?num ?begin ?text
        (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel) (SAMPLE(?inv) AS ?inverse)
-       (SAMPLE(?il) AS ?ilabel)
+       (SAMPLE(?il) AS ?ilabel) (SAMPLE(?w) AS ?wording)
+       (GROUP_CONCAT(DISTINCT ?pair; separator=" ") AS ?spans)
 WHERE {{
-  {{ GRAPH ?g {{ {iri} ?p ?other }} BIND("out" AS ?dir) }}
+  {{ GRAPH ?g {{ {iri} ?p ?other }} BIND("out" AS ?dir) BIND({iri} AS ?s) BIND(?other AS ?o) }}
   UNION
-  {{ GRAPH ?g {{ ?other ?p {iri} }} BIND("in" AS ?dir) }}
+  {{ GRAPH ?g {{ ?other ?p {iri} }} BIND("in" AS ?dir) BIND(?other AS ?s) BIND({iri} AS ?o)
+     # The wordings of its facts show as marks in their quotes, not as facts of their own.
+     FILTER(?p NOT IN (dkg:factSubject, dkg:factObject)) }}
   OPTIONAL {{ ?g dkg:support ?support ; dkg:evidence ?sentence .
              ?sentence dkg:sentenceNumber ?num ; nif:beginIndex ?begin ; nif:anchorOf ?text }}
+  {_WORDING}
   OPTIONAL {{ ?p rdfs:label ?pl }}
   OPTIONAL {{ ?other rdfs:label ?ol }}
   OPTIONAL {{ FILTER(?dir = "in") {{ ?p owl:inverseOf ?inv }} UNION {{ ?inv owl:inverseOf ?p }}
@@ -317,6 +327,7 @@ def _paragraph_query(iri: str) -> str:
         _QUERY_PREFIXES
         + f"""SELECT ?sentence ?num ?begin ?text ?g ?support ?s ?p ?o
        (SAMPLE(?sl) AS ?slabel) (SAMPLE(?pl) AS ?plabel) (SAMPLE(?ol) AS ?olabel)
+       (SAMPLE(?w) AS ?wording) (GROUP_CONCAT(DISTINCT ?pair; separator=" ") AS ?spans)
 WHERE {{
   ?sentence nif:referenceContext {iri} ; dkg:sentenceNumber ?num ; nif:beginIndex ?begin ;
             nif:anchorOf ?text .
@@ -325,6 +336,7 @@ WHERE {{
     GRAPH ?g {{ ?s ?p ?o }}
     OPTIONAL {{ ?s rdfs:label ?sl }} OPTIONAL {{ ?p rdfs:label ?pl }}
     OPTIONAL {{ ?o rdfs:label ?ol }}
+    {_WORDING}
   }}
 }}
 GROUP BY ?sentence ?num ?begin ?text ?g ?support ?s ?p ?o
@@ -585,6 +597,10 @@ def href(iri: str, root: str) -> str | None:
         return None
     if iri.startswith(DKG):
         return f"{root}ontology.html#{iri[len(DKG) :]}"
+    document, hash_mark, fragment = iri.partition("#")
+    if hash_mark and document.startswith(DKGR) and target_of(document) is not None:
+        # A span (``source-document#char=55,63``) or a wording: a fragment of its document's page.
+        return f"{href(document, root)}#{fragment}"
     found = target_of(iri)
     if found is not None:
         return f"{root}{found.path}.html"
@@ -618,47 +634,36 @@ def _term_html(term: Mapping[str, str] | None, label: Mapping[str, str] | None, 
     return f'<a href="{escape(target_href)}" title="{escape(term["value"])}">{escape(text)}</a>'
 
 
-def highlight(sentence: str, begin: int, phrases: Iterable[str]) -> str:
-    """The sentence as HTML with every occurrence of the phrases wrapped in ``<mark>``.
+def highlight(sentence: str, begin: int, spans: Iterable[tuple[int, int]]) -> str:
+    """The sentence as HTML with the recorded spans wrapped in ``<mark>``.
 
-    ``begin`` is the sentence's ``nif:beginIndex`` in the paragraph, so each mark carries its
-    own offsets into the paragraph (0-based code points, end exclusive, as in graph/document.ttl).
-    A phrase that does not occur whole falls back to its capitalized words (the text says "Cox"
-    where the label says "Charlie Cox"; an n-ary node's label "Sigourney Weaver in The
-    Defenders" is found through the name it contains).
+    ``begin`` is the sentence's ``nif:beginIndex`` and the spans are offsets into the paragraph
+    (0-based code points, end exclusive, as in graph/spans/), so each mark carries its own.
+    Overlapping spans make one mark; nothing is found by matching names.
     """
-    spans: list[tuple[int, int]] = []
-    for phrase in phrases:
-        found = _occurrences(sentence, phrase)
-        if not found:
-            for word in phrase.split():
-                if len(word) > 2 and word[0].isupper() and word not in _COMMON_WORDS:
-                    found += _occurrences(sentence, word)
-        spans += found
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        # Words next to each other ("Sigourney" "Weaver") make one mark.
-        if merged and (start <= merged[-1][1] or not sentence[merged[-1][1] : start].strip()):
+        if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
     out, position = [], 0
     for start, end in merged:
-        out.append(escape(sentence[position:start]))
+        local_start, local_end = start - begin, end - begin
+        out.append(escape(sentence[position:local_start]))
         out.append(
-            f'<mark data-begin="{begin + start}" data-end="{begin + end}">'
-            f"{escape(sentence[start:end])}</mark>"
+            f'<mark data-begin="{start}" data-end="{end}">'
+            f"{escape(sentence[local_start:local_end])}</mark>"
         )
-        position = end
+        position = local_end
     out.append(escape(sentence[position:]))
     return "".join(out)
 
 
-def _occurrences(text: str, phrase: str) -> list[tuple[int, int]]:
-    if not phrase.strip():
-        return []
-    pattern = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+def spans_of(row: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """The spans of a row's ``spans`` column ("begin-end" pairs), in text order."""
+    pairs = row.get("spans", {}).get("value", "").split()
+    return sorted((int(b), int(e)) for b, _, e in (pair.partition("-") for pair in pairs))
 
 
 @dataclass
@@ -668,6 +673,8 @@ class _Evidence:
     number: int = 0
     begin: int = 0
     text: str = ""
+    wording: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -795,7 +802,8 @@ def _fact_groups(
         if "sentence" in row:
             fact.evidence.append(
                 _Evidence(kind, row["sentence"]["value"], int(row["num"]["value"]),
-                          int(row["begin"]["value"]), row["text"]["value"])
+                          int(row["begin"]["value"]), row["text"]["value"],
+                          row.get("wording", {}).get("value", ""), spans_of(row))
             )  # fmt: skip
         else:
             fact.evidence.append(_Evidence(kind))
@@ -813,10 +821,7 @@ def _fact_groups(
         facts = sorted(groups[prop].values(), key=lambda f: (f.label or f.other)["value"])
         for fact in facts:
             value = _term_html(fact.other, fact.label, root)
-            phrases = [(fact.label or fact.other)["value"], label]
-            out.append(
-                f'<li><p class="value">{value}</p>{_evidence_html(fact, phrases, root)}</li>'
-            )
+            out.append(f'<li><p class="value">{value}</p>{_evidence_html(fact, root)}</li>')
         out.append("</ul></div>")
     return "".join(out)
 
@@ -831,7 +836,7 @@ _KIND_TEXT = {
 }
 
 
-def _evidence_html(fact: _Fact, phrases: list[str], root: str) -> str:
+def _evidence_html(fact: _Fact, root: str) -> str:
     out = []
     seen = set()
     for evidence in sorted(fact.evidence, key=lambda e: (e.number, e.kind)):
@@ -843,9 +848,10 @@ def _evidence_html(fact: _Fact, phrases: list[str], root: str) -> str:
             out.append(f'<p class="evidence">{badge}</p>')
             continue
         sentence_href = f"{root}resource/source-document.html#sentence-{evidence.number:02d}"
-        quote = highlight(evidence.text, evidence.begin, phrases)
+        quote = highlight(evidence.text, evidence.begin, evidence.spans)
+        wording = f' data-wording="{escape(evidence.wording)}"' if evidence.wording else ""
         out.append(
-            f'<figure class="evidence {evidence.kind}"><blockquote>{quote}</blockquote>'
+            f'<figure class="evidence {evidence.kind}"{wording}><blockquote>{quote}</blockquote>'
             f'<figcaption>{badge} <a href="{sentence_href}">sentence {evidence.number}</a>'
             "</figcaption></figure>"
         )
@@ -880,17 +886,15 @@ def paragraph_page(
         text = head["text"]["value"]
         facts = [row for row in by_sentence[head["sentence"]["value"]] if "s" in row]
         sentence_link = href(head["sentence"]["value"], root) or "#"
-        phrases = [
-            (row.get(name + "label") or row[name])["value"]
-            for row in facts
-            for name in ("s", "o")
-            if row[name]["type"] == "literal" or name + "label" in row
-        ]
+        stating: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for row in facts:
+            for span in spans_of(row):
+                stating[span].append(_triple_html(row, root))
         page.add(
             f'<section class="sentence" id="sentence-{number:02d}" '
             f'aria-labelledby="heading-{number:02d}">'
             f'<h2 id="heading-{number:02d}"><a href="{escape(sentence_link)}">Sentence {number}</a>'
-            f"</h2><blockquote>{highlight(text, begin, phrases)}</blockquote>"
+            f"</h2><blockquote>{highlight(text, begin, stating)}</blockquote>"
         )
         for support, title in (("stated", "States"), ("implied", "Implies")):
             chosen = [
@@ -901,18 +905,35 @@ def paragraph_page(
                 continue
             page.add(f'<h3>{title} ({len(chosen)})</h3><ul class="triples {support}">')
             for row in chosen:
+                words = " … ".join(text[b - begin : e - begin] for b, e in spans_of(row))
+                wording = row.get("wording", {}).get("value", "")
                 page.add(
-                    "<li>"
-                    + _term_html(row["s"], row.get("slabel"), root)
-                    + " · "
-                    + _term_html(row["p"], row.get("plabel"), root)
-                    + " · "
-                    + _term_html(row["o"], row.get("olabel"), root)
+                    f'<li data-wording="{escape(wording)}">{_triple_html(row, root)}'
+                    + (f' <q class="words">{escape(words)}</q>' if words else "")
                     + "</li>"
                 )
             page.add("</ul>")
+        if stating:
+            page.add(
+                f"<details><summary>Each span and the facts it states ({len(stating)})"
+                '</summary><ul class="spans">'
+            )
+            for (b, e), triples in sorted(stating.items()):
+                page.add(
+                    f'<li id="char={b},{e}"><q>{escape(text[b - begin : e - begin])}</q> '
+                    f'<span class="offsets">{b}\u2013{e}</span><ul>'
+                    + "".join(f"<li>{triple}</li>" for triple in triples)
+                    + "</ul></li>"
+                )
+            page.add("</ul></details>")
         page.add("</section>")
     return page.html()
+
+
+def _triple_html(row: Mapping[str, Any], root: str) -> str:
+    return " · ".join(
+        _term_html(row[name], row.get(name + "label"), root) for name in ("s", "p", "o")
+    )
 
 
 def graph_page(where: Target, rows: list[dict[str, Any]]) -> str:

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from defenders_kg import KnowledgeGraph
+from defenders_kg import KnowledgeGraph, site
 from defenders_kg import linked_data as ld
 from defenders_kg.vocab import DKG, DKGR, INFERRED_GRAPH
 
@@ -259,7 +259,8 @@ def test_an_implied_fact_is_marked_implied_with_its_sentence(runner: ld.StoreRun
     item = page[page.index('title="https://w3id.org/defenders-kg/ontology#NewCast"') :]
     item = item[: item.index("</li>")]
     assert 'class="badge implied"' in item and "sentence 5</a>" in item
-    assert "as well as <mark" in item
+    assert ">all also returning from previous series</mark>" in item  # the words it rests on
+    assert ">as well as Sigourney Weaver</mark>" in item
 
 
 def test_the_paragraph_page_lists_each_sentence_with_its_facts(runner: ld.StoreRunner) -> None:
@@ -273,6 +274,90 @@ def test_the_paragraph_page_lists_each_sentence_with_its_facts(runner: ld.StoreR
     assert 'href="../resource/credit-charlie-cox.html"' in four
     for begin, end, text in _marks(page):
         assert SOURCE[begin:end] == text
+
+
+def _recorded_spans() -> dict[str, list[tuple[int, int]]]:
+    """Each wording's spans, read from graph/spans/ without the package."""
+    graph = rdflib.Graph()
+    for path in sorted((ROOT / "graph" / "spans").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    assert len(graph) > 4000
+    span = rdflib.URIRef(DKG + "span")
+    nif = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
+    recorded: dict[str, list[tuple[int, int]]] = {}
+    for wording, phrase in graph.subject_objects(span):
+        begin = int(graph.value(phrase, rdflib.URIRef(nif + "beginIndex")))
+        end = int(graph.value(phrase, rdflib.URIRef(nif + "endIndex")))
+        recorded.setdefault(str(wording), []).append((begin, end))
+    return recorded
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def marks_beyond_the_spans(page: str, recorded: dict[str, list[tuple[int, int]]]) -> list[str]:
+    """Every quote of a fact whose marks are not exactly the spans recorded for that fact."""
+    wrong = []
+    figures = re.findall(r'<figure class="evidence (\w+)"( data-wording="([^"]*)")?>(.*?)</figure>',
+                         page)  # fmt: skip
+    for kind, _, wording, body in figures:
+        marks = [(b, e) for b, e, _ in _marks(body)]
+        expected = _merged(recorded.get(html.unescape(wording), [])) if wording else []
+        if marks != expected or (kind in ("stated", "implied") and not marks):
+            wrong.append(f"{kind} {wording or '(no wording)'}: marks {marks}, spans {expected}")
+    return wrong
+
+
+def test_every_entity_page_marks_exactly_the_spans_of_each_fact(runner: ld.StoreRunner) -> None:
+    recorded = _recorded_spans()
+    pages = 0
+    for where in site.targets(runner):
+        if where.kind != "resource" or where.name == "source-document":
+            continue
+        page = ld.render(runner, where, "html").body.decode()
+        assert marks_beyond_the_spans(page, recorded) == [], where.name
+        pages += 1
+    assert pages == 130
+
+
+def test_a_mark_that_no_span_of_its_fact_holds_is_found(runner: ld.StoreRunner) -> None:
+    where = ld.target("resource", "the-defenders")
+    assert where is not None
+    page = ld.render(runner, where, "html").body.decode()
+    recorded = _recorded_spans()
+    assert marks_beyond_the_spans(page, recorded) == []
+    # A mark on words of the sentence that no span of the fact holds ("web", beside "American").
+    forged = page.replace(
+        "American</mark>", 'American</mark> <mark data-begin="64" data-end="67">web</mark>', 1
+    )
+    assert forged != page
+    assert any("United States" in line or "55, 63" in line
+               for line in marks_beyond_the_spans(forged, recorded))  # fmt: skip
+
+
+def test_the_paragraph_page_marks_the_spans_and_lists_the_facts_of_each(
+    runner: ld.StoreRunner,
+) -> None:
+    where = ld.target("resource", "source-document")
+    assert where is not None
+    page = ld.render(runner, where, "html").body.decode()
+    recorded = _recorded_spans()
+    every_span = _merged([span for spans in recorded.values() for span in spans])
+    quoted = [
+        (b, e) for block in re.findall(r"<blockquote>(.*?)</blockquote>", page)
+        for b, e, _ in _marks(block)
+    ]  # fmt: skip
+    assert quoted == every_span
+    one = page[page.index('<li id="char=55,63">') :]
+    one = one[: one.index("</ul></li>")]
+    assert "<q>American</q>" in one and "country of origin" in one and "United States" in one
 
 
 def test_pages_work_without_javascript(runner: ld.StoreRunner) -> None:
@@ -347,7 +432,7 @@ def test_every_project_iri_of_the_inferred_export_dereferences(
 ) -> None:
     iris = _project_iris(kg)
     # The ontology's version IRI and its modules are among them, as are graph names.
-    assert f"{ld.ONTOLOGY_IRI}/0.2.0" in iris and f"{ld.SITE}/graph/inferred" in iris
+    assert f"{ld.ONTOLOGY_IRI}/0.3.0" in iris and f"{ld.SITE}/graph/inferred" in iris
     assert any(i.startswith(f"{ld.ONTOLOGY_IRI}/alignments/") for i in iris)
     assert len(iris) > 250
     fetched: dict[tuple[str, str], bytes] = {}

@@ -85,7 +85,8 @@ def test_layout_groups_terms_alphabetically() -> None:
     """The file is hand-ordered: header, then each group of terms in alphabetical order."""
     text = CORE.read_text(encoding="utf-8")
     sections = re.split(
-        r"^# (Classes|Object properties|Datatype properties|Annotation properties|Named individuals|Global axioms)$",
+        r"^# (Classes|Object properties|Datatype properties|Annotation properties"
+        r"|Named individuals|Global axioms)$",
         text,
         flags=re.MULTILINE,
     )
