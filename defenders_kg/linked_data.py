@@ -307,6 +307,23 @@ ORDER BY ?dir ?p ?other ?g"""
     )
 
 
+def _wordings_query(iri: str) -> str:
+    """The wordings of the resource's facts and their spans, as triples (``dir`` "wording"), so
+    that its description carries the words behind each fact, as a concise bounded description
+    carries the reifications of its statements."""
+    return (
+        _QUERY_PREFIXES
+        + f"""SELECT ?dir ?g ?s ?p ?o
+WHERE {{
+  GRAPH ?g {{
+    {{ ?w dkg:factSubject {iri} }} UNION {{ ?w dkg:factObject {iri} }}
+    {{ ?w ?p ?o BIND(?w AS ?s) }} UNION {{ ?w dkg:span ?s . ?s ?p ?o }}
+  }}
+  BIND("wording" AS ?dir)
+}}"""
+    )
+
+
 def _graph_query(iri: str) -> str:
     """Every triple of one named graph, with labels."""
     return (
@@ -366,15 +383,20 @@ def _quads(where: Target, rows: list[dict[str, Any]]) -> list[ox.Quad]:
     me = ox.NamedNode(where.iri)
     quads = set()
     for row in rows:
-        if where.kind == "resource":
-            other = _ox_term(row["other"])
-            triple = (me, _ox_term(row["p"]), other)
+        subject: Any
+        obj: Any
+        if row.get("dir", {}).get("value") == "wording":
+            subject, obj = _ox_term(row["s"]), _ox_term(row["o"])
+            graph = ox.NamedNode(row["g"]["value"])
+        elif where.kind == "resource":
+            subject, obj = me, _ox_term(row["other"])
             if row["dir"]["value"] == "in":
-                triple = (other, triple[1], me)
+                subject, obj = obj, me
             graph = ox.NamedNode(row["g"]["value"])
         else:
-            triple = (_ox_term(row["s"]), _ox_term(row["p"]), _ox_term(row["o"]))
+            subject, obj = _ox_term(row["s"]), _ox_term(row["o"])
             graph = me if where.kind == "graph" else ox.NamedNode(ONTOLOGY_GRAPH)
+        triple = (subject, _ox_term(row["p"]), obj)
         quads.add(ox.Quad(*triple, graph))
     if where.kind == "graph":
         # A graph's document names the graph it holds; the statement sits outside that graph.
@@ -485,7 +507,10 @@ def _document(status: int, fmt: str, body: bytes, **extra: str) -> Document:
 
 def _rows(runner: Runner, where: Target) -> list[dict[str, Any]]:
     if where.kind == "resource":
-        return _select(runner, _facts_query(_term(where.iri)))
+        facts = _select(runner, _facts_query(_term(where.iri)))
+        if not facts:
+            return []
+        return facts + _select(runner, _wordings_query(_term(where.iri)))
     graph = where.iri if where.kind == "graph" else ONTOLOGY_GRAPH
     return _select(runner, _graph_query(_term(graph)))
 
@@ -526,6 +551,8 @@ def documents(
 def _page(runner: Runner, where: Target, rows: list[dict[str, Any]], query_page: str | None) -> str:
     if where.kind != "resource":
         return graph_page(where, rows)
+    # The wordings' triples show as marks in the quotes, not as facts.
+    rows = [row for row in rows if row["dir"]["value"] != "wording"]
     kinds = {row["other"]["value"] for row in rows if row["p"]["value"] == _RDF_TYPE}
     if _NIF_CONTEXT in kinds:
         paragraph = _select(runner, _paragraph_query(_term(where.iri)))

@@ -456,3 +456,24 @@ def test_every_project_iri_of_the_inferred_export_dereferences(
                 if isinstance(t, ox.NamedNode)
             }
             assert iri in terms, (iri, accept)
+
+
+def test_a_description_carries_the_words_behind_each_fact(runner: ld.StoreRunner) -> None:
+    where = ld.target("resource", "the-defenders")
+    assert where is not None
+    turtle = ld.render(runner, where, "turtle").body
+    graph = rdflib.Graph().parse(data=turtle, format="turtle")
+    query = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
+SELECT ?words ?begin WHERE {
+  ?w dkg:factSubject <https://w3id.org/defenders-kg/resource/the-defenders> ;
+     dkg:factPredicate ?p ; dkg:span ?span .
+  ?span nif:anchorOf ?words ; nif:beginIndex ?begin .
+  VALUES ?p { dkg:countryOfOrigin dkg:numberOfEpisodes }
+} ORDER BY ?begin"""
+    assert [str(row[0]) for row in graph.query(query)] == ["American", "eight"]
+    # The same in TriG, each wording in the document graph beside the fact in its group.
+    trig = ld.render(runner, where, "trig").body
+    dataset = rdflib.Dataset().parse(data=trig, format="trig")
+    document = dataset.graph(rdflib.URIRef("https://w3id.org/defenders-kg/graph/document"))
+    assert len(list(document.query(query))) == 2
