@@ -430,6 +430,23 @@ def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
 
 
 @command(
+    "annotations",
+    "Write the words behind each fact as W3C Web Annotations (JSON-LD) for annotation tools.",
+    "defenders-kg annotations -o annotations.jsonld",
+    option("-o", "--output", help="output file (default: stdout)"),
+)
+def _cmd_annotations(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from .files import write_atomic
+
+    text = kg.annotations()
+    if args.output and args.output != "-":
+        write_atomic(args.output, text.encode("utf-8"))
+    else:
+        _emit(text)
+    return EXIT_OK
+
+
+@command(
     "void",
     "Describe the dataset in VoID and DCAT (counts, vocabularies, licence, endpoint).",
     "defenders-kg void -o void.ttl",

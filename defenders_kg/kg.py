@@ -263,6 +263,13 @@ class KnowledgeGraph:
         write_output(path, write)
         return written[0]
 
+    def annotations(self) -> str:
+        """The words behind each fact as W3C Web Annotations (JSON-LD text): one annotation per
+        ``dkg:Wording``, its targets the spans with position and quote selectors."""
+        from .annotations import QUERY, web_annotations_text
+
+        return web_annotations_text(self.sparql(QUERY, inference=False))
+
     def validate(self) -> ValidationReport:
         """SHACL validation (pySHACL) of the asserted graph, plus the quality-check queries."""
         from .validate import validate
