@@ -212,13 +212,6 @@ class _Doc:
             inverse = self.graph.value(value, self.uri(f"{_OWL}inverseOf"))
             if inverse is not None:
                 return f"inverse of {self.show(inverse)}"
-            # An agent written in place, such as the header's creator: its name, linked to its URL.
-            name = self.graph.value(value, self.uri("https://schema.org/name"))
-            if name is not None:
-                url = self.graph.value(value, self.uri("https://schema.org/url"))
-                if url is None:
-                    return escape(str(name))
-                return f'<a href="{escape(str(url))}">{escape(str(name))}</a>'
             return "an anonymous expression"
         return self.link(value)
 

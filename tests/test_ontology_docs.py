@@ -82,7 +82,7 @@ def test_the_page_describes_each_term_and_links_back_to_the_site(page: str) -> N
     assert re.findall(r"<h1>(.*?)</h1>", page) == ["Defenders KG ontology"]
     for field in ("Version IRI", "Licence", "Creators", "Description"):
         assert f"<dt>{field}</dt>" in page
-    assert "The defenders-kg contributors</a>" in page  # the creator by name, not as a blank node
+    assert "(The defenders-kg contributors)</a>" in page  # the creator by name, not as a blank node
     assert "an anonymous expression" not in page
     term = page[page.index('id="castMemberOf"') :]
     term = term[: term.index("</section>")]
