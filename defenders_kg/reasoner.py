@@ -57,6 +57,9 @@ _RANGE = f"<{_RDFS}range>"
 _FIRST, _REST, _NIL = f"<{_RDF}first>", f"<{_RDF}rest>", f"<{_RDF}nil>"
 _SAME_AS = f"<{_OWL}sameAs>"
 _THING = f"<{_OWL}Thing>"
+_REFLEXIVE = frozenset(
+    {_SAME_AS, f"<{_OWL}equivalentClass>", f"<{_OWL}equivalentProperty>", _SUBCLASS, _SUBPROPERTY}
+)
 _NOTHING = f"<{_OWL}Nothing>"
 _RDFS_LITERAL = f"<{_RDFS}Literal>"
 _XSD_STRING = f"<{_XSD}string>"
@@ -461,15 +464,21 @@ def is_junk(triple: Triple) -> bool:
     """Whether an inferred triple (N-Triples term strings) is left out of the closure.
 
     The rule, exactly: a triple is junk when (1) its subject is a literal (generalized RDF, which
-    no RDF parser accepts back), or (2) it is ``x owl:sameAs x``, or (3) its subject is an IRI in
-    the RDF, RDFS, OWL or XSD namespace (axiomatic triples about the vocabulary itself), or (4) its
-    predicate is a blank node or a skolemized one, such as an anonymous inverse property in a
-    chain (owlrl itself drops triples whose predicate is a blank node).
+    no RDF parser accepts back), or (2) it relates a term to itself by ``owl:sameAs``,
+    ``owl:equivalentClass``, ``owl:equivalentProperty``, ``rdfs:subClassOf`` or
+    ``rdfs:subPropertyOf``, or (3) its subject is an IRI in the RDF, RDFS, OWL or XSD namespace
+    (axiomatic triples about the vocabulary itself), or (4) its predicate is a blank node or a
+    skolemized one, such as an anonymous inverse property in a chain (owlrl itself drops triples
+    whose predicate is a blank node), or (5) its object is ``owl:Thing`` and its predicate
+    ``rdf:type``, ``rdfs:subClassOf``, ``rdfs:domain`` or ``rdfs:range``. (2) and (5) hold of every
+    term in every OWL ontology; OWLAPI reads (2) as equivalence axioms with one operand and (5) as
+    axioms OWL 2 RL forbids (owl:Thing is no superclass expression there).
     """
     s, p, o = triple
     return (
         s.startswith('"')
-        or (p == _SAME_AS and s == o)
+        or (s == o and p in _REFLEXIVE)
         or s.startswith(_VOCABULARY)
         or p.startswith(("_:", f"<{GENID}"))
+        or (o == _THING and p in (TYPE, _SUBCLASS, _DOMAIN, _RANGE))
     )

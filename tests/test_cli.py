@@ -22,7 +22,7 @@ from defenders_kg.cli import (
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["queries", "query", "sparql", "export", "describe", "validate", "stats"]
-COMMANDS += ["synth", "push", "serve", "docs", "site", "diagram", "void"]
+COMMANDS += ["synth", "push", "serve", "docs", "site", "diagram", "void", "annotations"]
 FIXTURE = ROOT / "tests" / "fixtures" / "broken" / "two-actors.ttl"
 
 

@@ -117,6 +117,10 @@ def test_alignment_gives_schema_org_parents(ontology: Graph) -> None:
     # rdfs:label is the one outside term aligned: it gives every labelled node a schema:name.
     known = {URIRef(str(ONTOLOGY) + "/alignments/schema-org"), RDFS.label}
     for term in set(alignment.subjects()) - known:
+        if not str(term).startswith(str(DKG)):
+            # A borrowed term is only declared (typed for OWL tools), never described.
+            assert set(alignment.predicates(term)) == {RDF.type}, term
+            continue
         assert term in set(ontology.subjects()), f"alignment names an unknown term {term}"
     assert (RDFS.label, RDFS.subPropertyOf, URIRef(schema + "name")) in alignment
 
@@ -174,6 +178,8 @@ LOOSE_RANGE = {
 def test_every_datatype_property_has_a_range(ontology: Graph) -> None:
     readme = (paths.data_root() / "ontology" / "README.md").read_text(encoding="utf-8")
     for prop in ontology.subjects(RDF.type, OWL.DatatypeProperty):
+        if not str(prop).startswith(str(DKG)):
+            continue  # a borrowed term (NIF's offsets), declared but not ours to describe
         local = str(prop)[len(str(DKG)) :]
         ranges = list(ontology.objects(prop, RDFS.range))
         assert len(ranges) == 1, f"{local} has no rdfs:range"

@@ -126,6 +126,11 @@ def test_the_junk_rule() -> None:
     assert is_junk((f"<{EX}a>", "_:b0", f"<{EX}b>"))
     assert is_junk((f"<{EX}a>", "<https://w3id.org/defenders-kg/.well-known/genid/b0>", '"x"'))
     assert not is_junk((f"<{EX}a>", f"<{EX}p>", '"x"'))
+    owl = "http://www.w3.org/2002/07/owl#"
+    assert is_junk((f"<{EX}C>", f"<{owl}equivalentClass>", f"<{EX}C>"))
+    assert is_junk((f"<{EX}p>", "<http://www.w3.org/2000/01/rdf-schema#subPropertyOf>", f"<{EX}p>"))
+    assert is_junk((f"<{EX}a>", TYPE, f"<{owl}Thing>"))
+    assert not is_junk((f"<{EX}C>", f"<{owl}equivalentClass>", f"<{EX}D>"))
 
 
 def test_both_engines_agree_on_a_small_case() -> None:
