@@ -243,11 +243,18 @@ def _cmd_sparql(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         "followed, a FIFO or device is written into",
     ),
     option("--void", metavar="FILE", help="also write a VoID description of this export"),
+    option(
+        "--profile",
+        choices=("rdf", "owl"),
+        default="rdf",
+        help="rdf (default): as stated; owl: for OWL 2 DL tools (Protégé, HermiT), literals "
+        "typed outside the OWL 2 datatype map (xsd:date, xsd:gYearMonth) as xsd:string",
+    ),
     exclusive=[LAYER],
 )
 def _cmd_export(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     fmt = args.format or _format_from_suffix(args.output) or "turtle"
-    count = kg.export_to(args.output, fmt, inferred=not args.asserted)
+    count = kg.export_to(args.output, fmt, inferred=not args.asserted, profile=args.profile)
     if args.void:
         from .files import write_atomic
 

@@ -33,10 +33,41 @@ _IS_ONTOLOGY = (
 _HAS_PART = b"<http://purl.org/dc/terms/hasPart>"
 
 
-def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format: str) -> int:
-    """Write the statements (N-Quads, plus the closure's N-Triples) in ``format``; count them."""
+#: The profiles an export can be written for: ``rdf`` as stated, or ``owl`` for OWL 2 DL tools.
+PROFILES = ("rdf", "owl")
+
+#: The datatypes of the OWL 2 datatype map (OWL 2 Syntax, 4) and rdf:langString, which OWL tools
+#: read as rdf:PlainLiteral. HermiT refuses a literal of any other datatype.
+OWL2_DATATYPES = frozenset(
+    {f"http://www.w3.org/1999/02/22-rdf-syntax-ns#{name}"
+     for name in ("PlainLiteral", "XMLLiteral", "langString")}
+    | {"http://www.w3.org/2000/01/rdf-schema#Literal",
+       "http://www.w3.org/2002/07/owl#real", "http://www.w3.org/2002/07/owl#rational"}
+    | {f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+        "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger",
+        "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt",
+        "unsignedShort", "unsignedByte", "double", "float", "string", "normalizedString", "token",
+        "language", "Name", "NCName", "NMTOKEN", "boolean", "hexBinary", "base64Binary", "anyURI",
+        "dateTime", "dateTimeStamp")}
+)  # fmt: skip
+_XSD_STRING = b"<http://www.w3.org/2001/XMLSchema#string>"
+
+
+def write_export(
+    asserted: Path, closure: Path | None, stream: BinaryIO, format: str, *, profile: str = "rdf"
+) -> int:
+    """Write the statements (N-Quads, plus the closure's N-Triples) in ``format``; count them.
+
+    With ``profile="owl"`` a literal whose datatype is outside the OWL 2 datatype map (the text's
+    ``xsd:date`` bounds and ``xsd:gYearMonth`` dates) keeps its lexical form as an ``xsd:string``,
+    which OWL tools accept; nothing else changes.
+    """
     fmt = formats.get(format, kinds=("graph", "dataset"))
+    if profile not in PROFILES:
+        raise ValueError(f"unknown export profile {profile!r}")
     quads = _one_ontology(_quad_lines(asserted, closure))
+    if profile == "owl":
+        quads = [(_owl_literal(triple), graph) for triple, graph in quads]
     if fmt.kind == "dataset":
         lines = sorted(set(quads), key=lambda quad: (quad[1], quad[0]))
         if fmt.name == "nquads":
@@ -56,6 +87,16 @@ def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format:
         parsed = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
         ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
     return len(triples)
+
+
+def _owl_literal(triple: bytes) -> bytes:
+    """The triple with a literal object outside the OWL 2 datatype map typed as xsd:string."""
+    if not triple.endswith(b">") or b'"^^<' not in triple:
+        return triple
+    head, _, datatype = triple.rpartition(b'"^^<')
+    if datatype[:-1].decode() in OWL2_DATATYPES:
+        return triple
+    return head + b'"^^' + _XSD_STRING
 
 
 def _quad_lines(asserted: Path, closure: Path | None) -> list[tuple[bytes, bytes]]:

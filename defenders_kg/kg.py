@@ -235,21 +235,27 @@ class KnowledgeGraph:
             )
         return result
 
-    def export(self, format: str = "turtle", *, inferred: bool = True) -> bytes:
+    def export(
+        self, format: str = "turtle", *, inferred: bool = True, profile: str = "rdf"
+    ) -> bytes:
         """The graph in an RDF syntax, byte-identical for the same input (see ``export_to``)."""
         from .export import write_export
 
         buffer = io.BytesIO()
-        write_export(*self.statements(inference=inferred), buffer, format)
+        write_export(*self.statements(inference=inferred), buffer, format, profile=profile)
         return buffer.getvalue()
 
     def export_to(
-        self, path: str | Path | None, format: str = "turtle", *, inferred: bool = True
-    ) -> int:
+        self, path: str | Path | None, format: str = "turtle", *, inferred: bool = True,
+        profile: str = "rdf",
+    ) -> int:  # fmt: skip
         """Write an export to ``path`` (``-`` or None for stdout); return the statements written.
 
         Triple formats merge every graph; TriG and N-Quads keep the named graphs (the closure in
         its own graph). A regular file is replaced atomically; see ``defenders_kg.files``.
+        ``profile="owl"`` writes it for OWL 2 DL tools such as Protégé and HermiT: literals of
+        datatypes outside the OWL 2 datatype map (``xsd:date``, ``xsd:gYearMonth``) become
+        ``xsd:string`` with the same lexical form.
         """
         from .export import write_export
         from .files import write_output
@@ -258,7 +264,7 @@ class KnowledgeGraph:
         written: list[int] = []
 
         def write(stream: BinaryIO) -> None:
-            written.append(write_export(asserted, closure, stream, format))
+            written.append(write_export(asserted, closure, stream, format, profile=profile))
 
         write_output(path, write)
         return written[0]
