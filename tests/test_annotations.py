@@ -25,8 +25,8 @@ def test_one_annotation_per_asserted_fact(collection: dict[str, Any]) -> None:
     items = collection["first"]["items"]
     assert collection["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert collection["type"] == "AnnotationCollection"
-    assert collection["total"] == len(items) == 463
-    assert len({item["id"] for item in items}) == 463
+    assert collection["total"] == len(items) == 464
+    assert len({item["id"] for item in items}) == 464
     assert all(item["type"] == "Annotation" and item["target"] for item in items)
 
 
@@ -72,4 +72,4 @@ def test_the_command_writes_the_file(tmp_path: Path, cache_dir: Path) -> None:
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert json.loads(out.read_text(encoding="utf-8"))["total"] == 463
+    assert json.loads(out.read_text(encoding="utf-8"))["total"] == 464
