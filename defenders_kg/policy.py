@@ -65,6 +65,29 @@ def query_form(text: str) -> str:
     return ""
 
 
+def star_order(text: str) -> list[str] | None:
+    """For a ``SELECT *`` query, its variables in the order they first appear; else ``None``.
+
+    Oxigraph lists the columns of ``SELECT *`` alphabetically; a reader expects them as written.
+
+    >>> star_order("SELECT * WHERE { ?s ?p ?o . ?o ?q $s }")
+    ['s', 'p', 'o', 'q']
+    """
+    tokens = (m for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment"))
+    if query_form(text) != "SELECT":
+        return None
+    for match in tokens:
+        if match.lastgroup == "word" and match.group().upper() == "SELECT":
+            break
+    after = next(tokens, None)
+    if after is not None and after.group().upper() in ("DISTINCT", "REDUCED"):
+        after = next(tokens, None)
+    if after is None or after.group() != "*":
+        return None
+    found = _TOKEN.finditer(text, after.end())
+    return list(dict.fromkeys(m.group()[1:] for m in found if m.lastgroup == "var"))
+
+
 class CheckedQuery(NamedTuple):
     """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 

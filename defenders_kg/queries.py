@@ -24,7 +24,7 @@ import contextlib
 import itertools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal, NamedTuple, cast
@@ -126,6 +126,41 @@ class Query(NamedTuple):
         """The query form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
         return query_form(self.text)
 
+    def closure(self, inference: bool | None) -> bool:
+        """Whether to run over the closure: the header's choice, or ``inference`` if it may.
+
+        A query whose header says it needs the closure would answer wrongly (often with no rows)
+        over the asserted graph alone, so ``inference=False`` is refused for it.
+        """
+        if inference is False and self.inference:
+            raise QueryParameterError(
+                f"query {self.name!r} needs the OWL-RL closure (its header says inference: true) "
+                "and cannot answer from the asserted graph alone (--no-inference)"
+            )
+        return self.inference if inference is None else inference
+
+    def lookups(self, values: Mapping[str, object] | None = None) -> list[tuple[str, str]]:
+        """For each entity given (a ``label`` or ``iri`` parameter), an ASK that holds when the
+        graph has it, with the one-line error to raise when it does not.
+
+        An unknown entity would otherwise give an empty answer that reads like "no facts".
+        """
+        checks = []
+        for param in self.params:
+            if param.type not in ("label", "iri") or param.name not in (values or {}):
+                continue
+            value = (values or {})[param.name]
+            terms = " ".join(str(term) for term in param.terms(value))
+            if param.type == "label":
+                found = "{ ?labelled rdfs:label ?entity } UNION { ?entity rdfs:label ?any }"
+                missing = f"no entity has the label or IRI {str(value)!r}"
+            else:
+                found = "{ ?entity ?p ?o } UNION { ?s ?p ?entity }"
+                missing = f"no entity has the IRI {str(value)!r}"
+            ask = f"ASK {{ VALUES ?entity {{ {terms} }} {found} }}"
+            checks.append((f"PREFIX rdfs: <{PREFIXES['rdfs']}>\n{ask}", missing))
+        return checks
+
     def bind(self, values: Mapping[str, object] | None = None) -> str:
         """The query text with ``values`` bound in a VALUES block of typed terms, last in WHERE.
 
@@ -161,6 +196,22 @@ class Query(NamedTuple):
         assigned = any(re.search(rf"\bAS\s+\?{name}\b", self.text, re.I) for name in names)
         at = where[1] if assigned else where[0] + 1
         return f"{self.text[:at]}{'' if assigned else chr(10)}{block}{self.text[at:]}"
+
+
+def collect_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Parameter values from KEY=VALUE pairs (the CLI's ``--param``, a URL's query string).
+
+    A parameter takes one value: a repeated one is refused rather than one value silently kept.
+    """
+    values: dict[str, str] = {}
+    for name, value in pairs:
+        if name in values:
+            raise QueryParameterError(
+                f"parameter {name!r} is given twice ({values[name]!r} and {value!r}); "
+                "it takes one value"
+            )
+        values[name] = value
+    return values
 
 
 def _where_group(text: str) -> tuple[int, int] | None:

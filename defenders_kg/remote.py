@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
-from .errors import RemoteError
+from .errors import QueryParameterError, RemoteError
 from .policy import query_form
 from .queries import get_query
 from .results import QueryResult
@@ -209,16 +209,19 @@ class RemoteKnowledgeGraph:
         so they run over everything the store holds.
         """
         canned = get_query(name)
-        closure = canned.inference if inference is None else inference
-        layout = self.layout
-        plan = layout.plan(
-            canned.bind(params),
-            closure=closure,
-            closure_matters=canned.inference,
-            name=name,
-            canned=True,
-        )
-        return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
+        text = canned.bind(params)
+        closure = canned.closure(inference)
+
+        def run(text: str) -> QueryResult:
+            plan = self.layout.plan(
+                text, closure=closure, closure_matters=canned.inference, name=name, canned=True
+            )
+            return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
+
+        for ask, missing in canned.lookups(params):
+            if not run(ask).boolean:
+                raise QueryParameterError(missing)
+        return run(text)
 
     def sparql(self, text: str, *, inference: bool = True, canned: bool = False) -> QueryResult:
         """Run any query over the SPARQL 1.1 Protocol (POST, form-encoded).
