@@ -15,13 +15,16 @@ reading a file sees one ontology and no ``owl:imports`` to resolve.
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
 from . import formats
 from .describe_dataset import jsonld_context
+from .errors import FormatError
 from .vocab import DKG, INFERRED_GRAPH, PREFIXES
 
 EXPORT_FORMATS = formats.RDF_NAMES
@@ -31,6 +34,7 @@ _IS_ONTOLOGY = (
     b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Ontology>"
 )
 _HAS_PART = b"<http://purl.org/dc/terms/hasPart>"
+_XSD_STRING = PREFIXES["xsd"] + "string"
 
 
 def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format: str) -> int:
@@ -53,9 +57,93 @@ def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format:
     elif fmt.name == "jsonld":
         stream.write(_compacted_jsonld(data))
     else:
-        parsed = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-        ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
+        statements = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        if fmt.name == "rdfxml":
+            _check_rdfxml(statements)
+            stream = cast(BinaryIO, _CarriageReturnsEscaped(stream))
+        ox.serialize(statements, stream, format=fmt.rdf, prefixes=PREFIXES)
     return len(triples)
+
+
+#: RDF/XML's syntax names: as a property or a type they would be read as syntax (rdf:li as rdf:_1).
+_RDFXML_SYNTAX = frozenset(
+    PREFIXES["rdf"] + name
+    for name in ("RDF", "ID", "about", "bagID", "parseType", "resource", "nodeID", "datatype",
+                 "li", "Description", "aboutEach", "aboutEachPrefix")
+)  # fmt: skip
+_XML_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+#: An IRI that ends in an XML name (without colons) can be an element name: namespace + name.
+_XML_NAME_TAIL = re.compile(
+    f"[{_XML_NAME_START}][{_XML_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*$"
+)
+#: What XML 1.0 cannot hold, even as a character reference.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _check_rdfxml(triples: list[ox.Triple]) -> None:
+    """Refuse, naming the triple, what RDF/XML cannot write so that a reader gets it back."""
+    rdf_type = PREFIXES["rdf"] + "type"
+    for triple in triples:
+        terms = [triple.subject, triple.predicate, triple.object]
+        if isinstance(triple.object, ox.Literal):
+            terms.append(triple.object.datatype)
+        if any(_NOT_XML.search(term.value) for term in terms if not isinstance(term, ox.Triple)):
+            reason = "it holds a character that XML 1.0 cannot hold"
+        elif triple.predicate.value in _RDFXML_SYNTAX:
+            reason = "its predicate is an RDF/XML syntax name"
+        elif not _ends_in_xml_name(triple.predicate.value):
+            reason = "its predicate does not end in an XML name"
+        elif (
+            triple.predicate.value == rdf_type
+            and isinstance(triple.object, ox.NamedNode)
+            and (
+                triple.object.value in _RDFXML_SYNTAX or not _ends_in_xml_name(triple.object.value)
+            )
+        ):
+            reason = "its type is an RDF/XML syntax name or does not end in an XML name"
+        else:
+            continue
+        raise FormatError(
+            f"RDF/XML cannot carry the triple {triple} .: {reason}; export it as Turtle, "
+            "N-Triples, TriG, N-Quads or JSON-LD"
+        )
+
+
+@lru_cache(maxsize=4096)
+def _ends_in_xml_name(iri: str) -> bool:
+    """Whether the IRI's tail, as Oxigraph splits it, is an element name that expat reads.
+
+    Expat (rdflib's reader) knows the names of XML 1.0 before its fifth edition, fewer than
+    Oxigraph's split allows, so the tail is checked by parsing it.
+    """
+    from xml.parsers import expat
+
+    tail = _XML_NAME_TAIL.search(iri)
+    if tail is None:
+        return False
+    try:
+        expat.ParserCreate().Parse(f"<{tail.group()}/>", True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+class _CarriageReturnsEscaped:
+    """A stream that writes a carriage return as ``&#13;``: XML readers turn a raw one into a
+    line feed. Oxigraph's RDF/XML writer puts none of its own, so each comes from a literal."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> int:
+        self.stream.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def _quad_lines(asserted: Path, closure: Path | None) -> list[tuple[bytes, bytes]]:
@@ -93,17 +181,61 @@ def _one_ontology(pairs: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
 
 
 def _compacted_jsonld(ntriples: bytes) -> bytes:
-    """JSON-LD compacted with the project's context, its unordered arrays sorted by content."""
-    from rdflib import Graph
+    """JSON-LD compacted with the project's context, its unordered arrays sorted by content.
 
+    rdflib's converter writes the nodes, with three of its habits turned off, each of which
+    lost triples: it starts only from IRIs and unreferenced blank nodes (a blank-node cycle or
+    self-loop was dropped), it folds rdf:first/rdf:rest chains into ``@list`` (a shared tail
+    was duplicated, ``rdf:type rdf:List`` dropped), and it writes numbers and booleans as JSON
+    values (``"01"^^xsd:integer`` came back as ``1``).
+    """
+    from rdflib import Graph
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    context = jsonld_context()["@context"]
     graph = Graph()
     for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-        graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
-    context = jsonld_context()["@context"]
-    compacted = graph.serialize(
-        format="json-ld", context=context, auto_compact=True, encoding="utf-8"
-    )
-    return _sorted_json(compacted)
+        triple = (_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object))
+        _check_jsonld(quad.triple, context)
+        graph.add(triple)
+    converter = _jsonld_converter()(Context(context), False, False)
+    converter.use_native_types = False
+    nodes = converter.from_graph(graph)
+    document = {"@context": context, "@graph": nodes}
+    return _sorted_json(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+
+
+def _check_jsonld(triple: ox.Triple, context: dict[str, Any]) -> None:
+    """Refuse an IRI that the context would read as a compact IRI (``dkg:x`` with dkg a term)."""
+    for term in (triple.subject, triple.predicate, triple.object):
+        if isinstance(term, ox.NamedNode) and term.value.partition(":")[0] in context:
+            raise FormatError(
+                f"JSON-LD with the project's context cannot carry the triple {triple} .: the "
+                f"IRI <{term.value}> reads as a compact IRI; export it as Turtle or N-Triples"
+            )
+
+
+def _jsonld_converter() -> Any:
+    """rdflib's JSON-LD converter, writing every subject as a node of its own, lists as triples,
+    and an ``rdf:type`` whose value is not an IRI as a property (``@type`` takes IRIs only)."""
+    from rdflib import RDF, URIRef
+    from rdflib.plugins.serializers.jsonld import Converter
+
+    class EveryNode(Converter):
+        def from_graph(self, graph: Any) -> list[Any]:
+            nodes: dict[Any, Any] = {}
+            for subject in set(graph.subjects()):
+                self.process_subject(graph, subject, nodes)
+            return list(nodes.values())
+
+        def to_collection(self, graph: Any, node: Any) -> None:
+            return None
+
+        def add_to_node(self, graph: Any, s: Any, p: Any, o: Any, *rest: Any) -> None:
+            self.use_rdf_type = p == RDF.type and not isinstance(o, URIRef)
+            super().add_to_node(graph, s, p, o, *rest)
+
+    return EveryNode
 
 
 def _rdflib(term: Any) -> Any:
@@ -116,7 +248,9 @@ def _rdflib(term: Any) -> Any:
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    if term.datatype.value == _XSD_STRING:  # rdflib tells a simple literal from an xsd:string
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
 def _sorted_json(data: bytes) -> bytes:

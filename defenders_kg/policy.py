@@ -88,6 +88,26 @@ def star_order(text: str) -> list[str] | None:
     return list(dict.fromkeys(m.group()[1:] for m in found if m.lastgroup == "var"))
 
 
+def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """The query with a PREFIX line for each of ``prefixes`` that it uses without declaring: for
+    an engine that cannot be given default prefixes (a remote store).
+
+    >>> with_prefixes("SELECT * { dkgr:x ?p ?o }", {"dkgr": "http://r/", "dkg": "http://o#"})
+    'PREFIX dkgr: <http://r/>\\nSELECT * { dkgr:x ?p ?o }'
+    """
+    declared: set[str] = set()
+    used: set[str] = set()
+    after_prefix = False
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "pname":
+            (declared if after_prefix else used).add(match.group().partition(":")[0])
+        if kind not in ("space", "comment"):
+            after_prefix = kind == "word" and match.group().upper() == "PREFIX"
+    missing = [name for name in prefixes if name in used - declared]
+    return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in missing) + text
+
+
 class CheckedQuery(NamedTuple):
     """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 import pyoxigraph as ox
 
 from .errors import QueryParameterError, RemoteError
-from .policy import query_form
+from .policy import query_form, with_prefixes
 from .queries import get_query
 from .results import QueryResult
 from .store_layout import (
@@ -43,7 +43,7 @@ from .store_layout import (
     store_of,
     system_filter,
 )
-from .vocab import INFERRED_GRAPH, USER_DATA_GRAPH
+from .vocab import INFERRED_GRAPH, PREFIXES, USER_DATA_GRAPH
 
 if TYPE_CHECKING:
     from .kg import KnowledgeGraph
@@ -230,6 +230,7 @@ class RemoteKnowledgeGraph:
         ``Layout.plan``); Virtuoso then gets fewer pragmas, which its optimizer needs for some.
         """
         layout = self.layout
+        text = with_prefixes(text, PREFIXES)  # as the embedded graph takes them
         plan = layout.plan(text, closure=inference, closure_matters=True, canned=canned)
         return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
 

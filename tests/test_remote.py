@@ -55,6 +55,15 @@ def test_every_canned_query_and_check_gives_the_embedded_rows(
     assert (layout.kind, layout.union_default, layout.closure) == ("dataset", True, True)
 
 
+def test_a_remote_store_gets_the_project_prefixes_declared(
+    kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
+) -> None:
+    text = "SELECT ?p ?o WHERE { dkgr:charlie-cox ?p ?o } ORDER BY ?p ?o"
+    assert_same(kg.sparql(text), pushed.sparql(text))
+    own = "PREFIX dkgr: <http://example.org/> ASK { dkgr:charlie-cox ?p ?o }"
+    assert pushed.sparql(own).boolean is False
+
+
 def test_without_inference_the_closure_is_left_out(
     kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
 ) -> None:
