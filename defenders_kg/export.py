@@ -217,7 +217,8 @@ def _check_jsonld(triple: ox.Triple, context: dict[str, Any]) -> None:
 
 def _jsonld_converter() -> Any:
     """rdflib's JSON-LD converter, writing every subject as a node of its own, lists as triples,
-    and an ``rdf:type`` whose value is not an IRI as a property (``@type`` takes IRIs only)."""
+    an ``rdf:type`` whose value is not an IRI as a property (``@type`` takes IRIs only), and
+    every value of a key (rdflib's replaced a first value that was an empty string)."""
     from rdflib import RDF, URIRef
     from rdflib.plugins.serializers.jsonld import Converter
 
@@ -231,9 +232,15 @@ def _jsonld_converter() -> Any:
         def to_collection(self, graph: Any, node: Any) -> None:
             return None
 
-        def add_to_node(self, graph: Any, s: Any, p: Any, o: Any, *rest: Any) -> None:
+        def add_to_node(self, graph: Any, s: Any, p: Any, o: Any, node: Any, nodes: Any) -> None:
             self.use_rdf_type = p == RDF.type and not isinstance(o, URIRef)
-            super().add_to_node(graph, s, p, o, *rest)
+            added: dict[str, Any] = {}
+            super().add_to_node(graph, s, p, o, added, nodes)
+            for key, value in added.items():
+                if key in node:
+                    before = node[key] if isinstance(node[key], list) else [node[key]]
+                    value = before + (value if isinstance(value, list) else [value])
+                node[key] = value
 
     return EveryNode
 
