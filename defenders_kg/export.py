@@ -48,7 +48,7 @@ def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format:
         else:
             data = b"".join(b"%s %s .\n" % (triple, graph) for triple, graph in lines)
             parsed = ox.parse(data, format=ox.RdfFormat.N_QUADS)
-            ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
+            ox.serialize(parsed, stream, format=fmt.rdf, prefixes=_plain_prefixes(data))
         return len(lines)
     triples = sorted({triple for triple, _ in quads})
     data = b"".join(triple + b" .\n" for triple in triples)
@@ -58,11 +58,32 @@ def write_export(asserted: Path, closure: Path | None, stream: BinaryIO, format:
         stream.write(_compacted_jsonld(data))
     else:
         statements = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        prefixes = PREFIXES
         if fmt.name == "rdfxml":
             _check_rdfxml(statements)
             stream = cast(BinaryIO, _CarriageReturnsEscaped(stream))
-        ox.serialize(statements, stream, format=fmt.rdf, prefixes=PREFIXES)
+        else:
+            prefixes = _plain_prefixes(data)
+        ox.serialize(statements, stream, format=fmt.rdf, prefixes=prefixes)
     return len(triples)
+
+
+def _plain_prefixes(statements: bytes) -> dict[str, str]:
+    """The prefixes under which every IRI of the statements is a prefixed name without escapes.
+
+    Oxigraph writes ``schema:q\\.`` for ``<https://schema.org/q.>``, valid Turtle that rdflib
+    misreads; an IRI in a namespace whose names would need escapes is written in full. (A
+    literal holding ``<...>`` may drop a prefix too: the output is the same graph either way.)
+    """
+    iris = {iri.decode("utf-8") for iri in _IRI.findall(statements)}
+    return {
+        name: namespace
+        for name, namespace in PREFIXES.items()
+        if not any(
+            iri.startswith(namespace) and not _PLAIN_LOCAL.fullmatch(iri[len(namespace) :])
+            for iri in iris
+        )
+    }
 
 
 #: RDF/XML's syntax names: as a property or a type they would be read as syntax (rdf:li as rdf:_1).
@@ -78,6 +99,12 @@ _XML_NAME_START = (
 #: An IRI that ends in an XML name (without colons) can be an element name: namespace + name.
 _XML_NAME_TAIL = re.compile(
     f"[{_XML_NAME_START}][{_XML_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*$"
+)
+_IRI = re.compile(rb"<([^<>\s]*)>")
+#: A Turtle local name that needs no escape (PN_CHARS_U is XML's NameStartChar without ':').
+_PLAIN_LOCAL = re.compile(
+    f"(?:[{_XML_NAME_START}:0-9](?:[{_XML_NAME_START}:\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+    f"[{_XML_NAME_START}:\\-0-9\u00b7\u0300-\u036f\u203f-\u2040])?)?"
 )
 #: What XML 1.0 cannot hold, even as a character reference.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -183,11 +210,9 @@ def _one_ontology(pairs: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
 def _compacted_jsonld(ntriples: bytes) -> bytes:
     """JSON-LD compacted with the project's context, its unordered arrays sorted by content.
 
-    rdflib's converter writes the nodes, with three of its habits turned off, each of which
-    lost triples: it starts only from IRIs and unreferenced blank nodes (a blank-node cycle or
-    self-loop was dropped), it folds rdf:first/rdf:rest chains into ``@list`` (a shared tail
-    was duplicated, ``rdf:type rdf:List`` dropped), and it writes numbers and booleans as JSON
-    values (``"01"^^xsd:integer`` came back as ``1``).
+    rdflib's converter writes the nodes, with the habits that lost triples turned off (see
+    ``_jsonld_converter``): a blank-node cycle or self-loop was dropped, a shared list tail
+    duplicated, ``rdf:type rdf:List`` dropped, ``"01"^^xsd:integer`` written as the number 1.
     """
     from rdflib import Graph
     from rdflib.plugins.shared.jsonld.context import Context
@@ -195,11 +220,10 @@ def _compacted_jsonld(ntriples: bytes) -> bytes:
     context = jsonld_context()["@context"]
     graph = Graph()
     for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-        triple = (_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object))
         _check_jsonld(quad.triple, context)
-        graph.add(triple)
+        graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
     converter = _jsonld_converter()(Context(context), False, False)
-    converter.use_native_types = False
+    converter.use_native_types = False  # the lexical form, always: "01" stays "01"
     nodes = converter.from_graph(graph)
     document = {"@context": context, "@graph": nodes}
     return _sorted_json(json.dumps(document, ensure_ascii=False).encode("utf-8"))
@@ -207,7 +231,10 @@ def _compacted_jsonld(ntriples: bytes) -> bytes:
 
 def _check_jsonld(triple: ox.Triple, context: dict[str, Any]) -> None:
     """Refuse an IRI that the context would read as a compact IRI (``dkg:x`` with dkg a term)."""
-    for term in (triple.subject, triple.predicate, triple.object):
+    terms = [triple.subject, triple.predicate, triple.object]
+    if isinstance(triple.object, ox.Literal):
+        terms.append(triple.object.datatype)
+    for term in terms:
         if isinstance(term, ox.NamedNode) and term.value.partition(":")[0] in context:
             raise FormatError(
                 f"JSON-LD with the project's context cannot carry the triple {triple} .: the "
@@ -216,9 +243,10 @@ def _check_jsonld(triple: ox.Triple, context: dict[str, Any]) -> None:
 
 
 def _jsonld_converter() -> Any:
-    """rdflib's JSON-LD converter, writing every subject as a node of its own, lists as triples,
-    an ``rdf:type`` whose value is not an IRI as a property (``@type`` takes IRIs only), and
-    every value of a key (rdflib's replaced a first value that was an empty string)."""
+    """rdflib's JSON-LD converter, writing every subject as a node of its own (rdflib began only
+    from IRIs and unreferenced blank nodes), lists as plain triples (its ``@list`` lost shared
+    tails), an ``rdf:type`` whose value is not an IRI as a property (``@type`` takes IRIs only),
+    and every value of a key (it replaced a first value that was an empty string)."""
     from rdflib import RDF, URIRef
     from rdflib.plugins.serializers.jsonld import Converter
 

@@ -73,9 +73,9 @@ def star_order(text: str) -> list[str] | None:
     >>> star_order("SELECT * WHERE { ?s ?p ?o . ?o ?q $s }")
     ['s', 'p', 'o', 'q']
     """
-    tokens = (m for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment"))
     if query_form(text) != "SELECT":
         return None
+    tokens = (m for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment"))
     for match in tokens:
         if match.lastgroup == "word" and match.group().upper() == "SELECT":
             break

@@ -40,6 +40,8 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 @example(dataset=[ox.Quad(S, P, ox.Literal("01", datatype=ox.NamedNode(
     "http://www.w3.org/2001/XMLSchema#integer")), G)])  # fmt: skip
 @example(dataset=[ox.Quad(S, P, ox.Literal(""), G), ox.Quad(S, P, S, G)])  # "" overwritten
+@example(dataset=[ox.Quad(ox.NamedNode("https://schema.org/q."), P, S, G)])  # schema:q\.
+@example(dataset=[ox.Quad(S, P, ox.Literal("x", datatype=ox.NamedNode("dkg:actor")), G)])
 def test_every_export_reads_back_as_the_same_graph(name: str, dataset: list[ox.Quad]) -> None:
     _, failure = roundtrip(cache_text(dataset), name)
     assert failure is None, failure
