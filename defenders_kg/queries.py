@@ -40,7 +40,7 @@ ParamType = Literal["string", "label", "iri", "integer", "date"]
 _PARAM_TYPES = ("string", "label", "iri", "integer", "date")
 _HEADER_KEYS = {"summary", "description", "tags", "params", "inference", "example"}
 _REQUIRED_KEYS = _HEADER_KEYS - {"params"}
-_PARAM_KEYS = {"type", "required", "description"}
+_PARAM_KEYS = {"type", "required", "description", "multiple"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -51,6 +51,24 @@ class Parameter(NamedTuple):
     type: ParamType
     required: bool
     description: str
+    multiple: bool = False
+
+    def values(self, given: object) -> list[object]:
+        """The values given for this parameter: a list or tuple holds several, which only a
+        parameter declared ``multiple: true`` takes (each binds, as alternatives).
+
+        >>> Parameter("who", "string", False, "", multiple=True).values(["A", "B"])
+        ['A', 'B']
+        """
+        found = list(given) if isinstance(given, list | tuple) else [given]
+        if not found:
+            raise QueryParameterError(f"parameter {self.name!r} is given no value")
+        if len(found) > 1 and not self.multiple:
+            raise QueryParameterError(
+                f"parameter {self.name!r} takes one value, got "
+                + " and ".join(repr(str(value)) for value in found)
+            )
+        return found
 
     def to_term(self, value: object) -> ox.NamedNode | ox.Literal:
         """Convert a value (a string from the command line, or a Python value) to an RDF term.
@@ -146,10 +164,13 @@ class Query(NamedTuple):
         An unknown entity would otherwise give an empty answer that reads like "no facts".
         """
         checks = []
-        for param in self.params:
-            if param.type not in ("label", "iri") or param.name not in (values or {}):
-                continue
-            value = (values or {})[param.name]
+        entities = [
+            (param, value)
+            for param in self.params
+            if param.type in ("label", "iri") and param.name in (values or {})
+            for value in param.values((values or {})[param.name])
+        ]
+        for param, value in entities:
             terms = " ".join(str(term) for term in param.terms(value))
             if param.type == "label":
                 found = "{ ?labelled rdfs:label ?entity } UNION { ?entity rdfs:label ?any }"
@@ -182,7 +203,14 @@ class Query(NamedTuple):
         if not values:
             return self.text
         names = sorted(values)
-        choices = [declared[name].terms(values[name]) for name in names]
+        choices = [
+            [
+                term
+                for value in declared[name].values(values[name])
+                for term in declared[name].terms(value)
+            ]
+            for name in names
+        ]
         rows = " ".join(
             "(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*choices)
         )
@@ -198,19 +226,21 @@ class Query(NamedTuple):
         return f"{self.text[:at]}{'' if assigned else chr(10)}{block}{self.text[at:]}"
 
 
-def collect_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Parameter values from KEY=VALUE pairs (the CLI's ``--param``, a URL's query string).
+def collect_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Parameter values from KEY=VALUE pairs (the CLI's ``--param``, a URL's query string); a
+    repeated key gathers its values in a list, which ``Query.bind`` refuses unless the parameter
+    is declared ``multiple``, rather than one value being silently kept.
 
-    A parameter takes one value: a repeated one is refused rather than one value silently kept.
+    >>> collect_params([("a", "1"), ("b", "2"), ("a", "3")])
+    {'a': ['1', '3'], 'b': '2'}
     """
-    values: dict[str, str] = {}
+    values: dict[str, str | list[str]] = {}
     for name, value in pairs:
-        if name in values:
-            raise QueryParameterError(
-                f"parameter {name!r} is given twice ({values[name]!r} and {value!r}); "
-                "it takes one value"
-            )
-        values[name] = value
+        before = values.get(name)
+        if before is None:
+            values[name] = value
+        else:
+            values[name] = [*([before] if isinstance(before, str) else before), value]
     return values
 
 
@@ -330,11 +360,14 @@ def _parse_params(raw: object, where: str) -> list[Parameter]:
         kind = spec.get("type")
         if kind not in _PARAM_TYPES:
             raise QueryDefinitionError(where + f"parameter {name!r} has unknown type {kind!r}")
+        if not isinstance(spec.get("multiple", False), bool):
+            raise QueryDefinitionError(where + f"parameter {name!r}: 'multiple' is true or false")
         params.append(
             Parameter(
                 name=str(name),
                 type=cast(ParamType, kind),
                 required=bool(spec.get("required", False)),
+                multiple=spec.get("multiple", False),
                 description=str(spec.get("description", "")),
             )
         )

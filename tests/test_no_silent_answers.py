@@ -63,13 +63,44 @@ def test_a_repeated_param_is_refused(capsys: pytest.CaptureFixture[str]) -> None
     args = ["query", "cast", "--param", "actorName=Charlie Cox", "--param", "actorName=Finn Jones"]
     code, out, err = run(args, capsys)
     assert code == EXIT_USAGE and out == ""
-    assert "'actorName' is given twice ('Charlie Cox' and 'Finn Jones')" in one_error_line(err)
+    assert "'actorName' takes one value, got 'Charlie Cox' and 'Finn Jones'" in one_error_line(err)
+
+
+TWO_CASTS = """#+ summary: The cast, for several actors at once.
+#+ description: A query whose parameter is declared multi-valued.
+#+ tags: [cast]
+#+ params:
+#+   actorName: {type: string, required: true, multiple: true, description: "Actors' names."}
+#+   entity: {type: label, required: false, multiple: true, description: "Labels."}
+#+ inference: false
+#+ example: defenders-kg query two-casts --param actorName="Charlie Cox"
+PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?actorName WHERE {
+  ?credit dkg:actor ?actor . ?actor rdfs:label ?label . OPTIONAL { ?actor rdfs:label ?entity }
+  BIND(STR(?label) AS ?actorName)
+} ORDER BY ?actorName
+"""
+
+
+def test_a_multi_valued_param_binds_every_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "two-casts.rq").write_text(TWO_CASTS, encoding="utf-8")
+    monkeypatch.setattr("defenders_kg.paths.queries_dir", lambda: tmp_path)
+    args = ["query", "two-casts", "--format", "csv"]
+    args += ["--param", "actorName=Finn Jones", "--param", "actorName=Charlie Cox"]
+    code, out, _ = run(args, capsys)
+    assert code == EXIT_OK and out.splitlines() == ["actorName", "Charlie Cox", "Finn Jones"]
+    args += ["--param", "entity=Charlie Cox", "--param", "entity=Nobody"]
+    code, out, err = run(args, capsys)
+    assert code == EXIT_USAGE and one_error_line(err) == "no entity has the label or IRI 'Nobody'"
 
 
 def test_a_repeated_param_is_refused_by_the_endpoint(endpoint: str) -> None:
     query = urllib.parse.urlencode([("actorName", "Charlie Cox"), ("actorName", "Finn Jones")])
     status, body = get(f"{endpoint}/queries/cast?{query}")
-    assert status == 400 and b"'actorName' is given twice" in body
+    assert status == 400 and b"'actorName' takes one value, got 'Charlie Cox' and" in body
 
 
 # Item 4: an entity the graph does not have is exit 2 with one line, for every command and
