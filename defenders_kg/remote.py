@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 import pyoxigraph as ox
 
 from .errors import QueryParameterError, RemoteError
-from .policy import query_form, with_prefixes
+from .policy import query_form, star_order, with_prefixes
 from .queries import get_query
 from .results import QueryResult
 from .store_layout import (
@@ -267,7 +267,7 @@ class RemoteKnowledgeGraph:
                 answered = ox.parse_query_results(
                     _standard_results(answer.body), format=ox.QueryResultsFormat.JSON
                 )
-                result = QueryResult.from_oxigraph(answered)
+                result = QueryResult.from_oxigraph(answered, order=star_order(text))
                 size = len(result)
         except (SyntaxError, ValueError) as err:
             raise RemoteError(

@@ -55,13 +55,15 @@ def test_every_canned_query_and_check_gives_the_embedded_rows(
     assert (layout.kind, layout.union_default, layout.closure) == ("dataset", True, True)
 
 
-def test_a_remote_store_gets_the_project_prefixes_declared(
+def test_a_remote_store_gets_the_project_prefixes_and_the_star_order(
     kg: KnowledgeGraph, pushed: RemoteKnowledgeGraph
 ) -> None:
     text = "SELECT ?p ?o WHERE { dkgr:charlie-cox ?p ?o } ORDER BY ?p ?o"
     assert_same(kg.sparql(text), pushed.sparql(text))
     own = "PREFIX dkgr: <http://example.org/> ASK { dkgr:charlie-cox ?p ?o }"
     assert pushed.sparql(own).boolean is False
+    star = "SELECT * WHERE { dkgr:charlie-cox ?p ?o } LIMIT 1"
+    assert pushed.sparql(star).variables == kg.sparql(star).variables == ["p", "o"]
 
 
 def test_without_inference_the_closure_is_left_out(
