@@ -21,7 +21,7 @@ from . import errors, formats
 from ._version import __version__
 from .diagrams import DIAGRAMS
 from .kg import KnowledgeGraph
-from .queries import catalogue_markdown, list_queries
+from .queries import catalogue_markdown, collect_params, list_queries
 
 if TYPE_CHECKING:
     from .remote import RemoteKnowledgeGraph
@@ -173,7 +173,7 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     REMOTE_TIMEOUT,
 )
 def _cmd_query(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    params = dict(_split_param(item) for item in args.param)
+    params = collect_params(_split_param(item) for item in args.param)
     inference = False if args.no_inference else None
     result = _source(args, kg).query(args.name, params, inference=inference)
     _emit(result.encode(args.format))

@@ -2,7 +2,8 @@
 
 Every interface (library, CLI, endpoint, entity pages) evaluates through ``run``, so a query gets
 the same answer, or the same refusal, everywhere. The default graph is the union of the store's
-graphs, and relative IRIs resolve against ``policy.BASE_IRI``.
+graphs, relative IRIs resolve against ``policy.BASE_IRI``, and the project's prefixes
+(``vocab.PREFIXES``, those every table prints) need no PREFIX line; a query's own PREFIX wins.
 
 Evaluation runs on a thread with a large stack: Oxigraph's parser and evaluator recurse, and a
 deeply nested query would otherwise overflow the stack and kill the process.
@@ -20,6 +21,7 @@ import pyoxigraph as ox
 from . import policy
 from .errors import QueryEvaluationError, QuerySyntaxError
 from .results import QueryResult
+from .vocab import PREFIXES
 
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _STACK_BYTES = 256 * 1024 * 1024
@@ -37,8 +39,12 @@ def run(store: ox.Store, text: str, *, max_rows: int | None = None) -> QueryResu
 
     def evaluate() -> QueryResult:
         try:
-            answer = store.query(text, base_iri=policy.BASE_IRI, use_default_graph_as_union=True)
-            return QueryResult.from_oxigraph(answer, max_rows=max_rows)
+            answer = store.query(
+                text, base_iri=policy.BASE_IRI, prefixes=PREFIXES, use_default_graph_as_union=True
+            )
+            return QueryResult.from_oxigraph(
+                answer, max_rows=max_rows, order=policy.star_order(text)
+            )
         except SyntaxError as err:
             raise QuerySyntaxError(f"malformed SPARQL: {_describe(err, text)}") from None
         except (OSError, RuntimeError, ValueError, TypeError) as err:

@@ -15,13 +15,16 @@ reading a file sees one ontology and no ``owl:imports`` to resolve.
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
 
 from . import formats
 from .describe_dataset import jsonld_context
+from .errors import FormatError
 from .vocab import DKG, INFERRED_GRAPH, PREFIXES
 
 EXPORT_FORMATS = formats.RDF_NAMES
@@ -31,6 +34,7 @@ _IS_ONTOLOGY = (
     b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Ontology>"
 )
 _HAS_PART = b"<http://purl.org/dc/terms/hasPart>"
+_XSD_STRING = PREFIXES["xsd"] + "string"
 
 
 #: The profiles an export can be written for: ``rdf`` as stated, or ``owl`` for OWL 2 DL tools.
@@ -50,7 +54,7 @@ OWL2_DATATYPES = frozenset(
         "language", "Name", "NCName", "NMTOKEN", "boolean", "hexBinary", "base64Binary", "anyURI",
         "dateTime", "dateTimeStamp")}
 )  # fmt: skip
-_XSD_STRING = b"<http://www.w3.org/2001/XMLSchema#string>"
+_OWL_STRING = b"<http://www.w3.org/2001/XMLSchema#string>"
 
 
 def write_export(
@@ -75,7 +79,7 @@ def write_export(
         else:
             data = b"".join(b"%s %s .\n" % (triple, graph) for triple, graph in lines)
             parsed = ox.parse(data, format=ox.RdfFormat.N_QUADS)
-            ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
+            ox.serialize(parsed, stream, format=fmt.rdf, prefixes=_plain_prefixes(data))
         return len(lines)
     triples = sorted({triple for triple, _ in quads})
     data = b"".join(triple + b" .\n" for triple in triples)
@@ -84,8 +88,14 @@ def write_export(
     elif fmt.name == "jsonld":
         stream.write(_compacted_jsonld(data))
     else:
-        parsed = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-        ox.serialize(parsed, stream, format=fmt.rdf, prefixes=PREFIXES)
+        statements = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        prefixes = PREFIXES
+        if fmt.name == "rdfxml":
+            _check_rdfxml(statements)
+            stream = cast(BinaryIO, _CarriageReturnsEscaped(stream))
+        else:
+            prefixes = _plain_prefixes(data)
+        ox.serialize(statements, stream, format=fmt.rdf, prefixes=prefixes)
     return len(triples)
 
 
@@ -96,7 +106,112 @@ def _owl_literal(triple: bytes) -> bytes:
     head, _, datatype = triple.rpartition(b'"^^<')
     if datatype[:-1].decode() in OWL2_DATATYPES:
         return triple
-    return head + b'"^^' + _XSD_STRING
+    return head + b'"^^' + _OWL_STRING
+
+
+def _plain_prefixes(statements: bytes) -> dict[str, str]:
+    """The prefixes under which every IRI of the statements is a prefixed name without escapes.
+
+    Oxigraph writes ``schema:q\\.`` for ``<https://schema.org/q.>``, valid Turtle that rdflib
+    misreads; an IRI in a namespace whose names would need escapes is written in full. (A
+    literal holding ``<...>`` may drop a prefix too: the output is the same graph either way.)
+    """
+    iris = {iri.decode("utf-8") for iri in _IRI.findall(statements)}
+    return {
+        name: namespace
+        for name, namespace in PREFIXES.items()
+        if not any(
+            iri.startswith(namespace) and not _PLAIN_LOCAL.fullmatch(iri[len(namespace) :])
+            for iri in iris
+        )
+    }
+
+
+#: RDF/XML's syntax names: as a property or a type they would be read as syntax (rdf:li as rdf:_1).
+_RDFXML_SYNTAX = frozenset(
+    PREFIXES["rdf"] + name
+    for name in ("RDF", "ID", "about", "bagID", "parseType", "resource", "nodeID", "datatype",
+                 "li", "Description", "aboutEach", "aboutEachPrefix")
+)  # fmt: skip
+_XML_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+#: An IRI that ends in an XML name (without colons) can be an element name: namespace + name.
+_XML_NAME_TAIL = re.compile(
+    f"[{_XML_NAME_START}][{_XML_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*$"
+)
+_IRI = re.compile(rb"<([^<>\s]*)>")
+#: A Turtle local name that needs no escape (PN_CHARS_U is XML's NameStartChar without ':').
+_PLAIN_LOCAL = re.compile(
+    f"(?:[{_XML_NAME_START}:0-9](?:[{_XML_NAME_START}:\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
+    f"[{_XML_NAME_START}:\\-0-9\u00b7\u0300-\u036f\u203f-\u2040])?)?"
+)
+#: What XML 1.0 cannot hold, even as a character reference.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _check_rdfxml(triples: list[ox.Triple]) -> None:
+    """Refuse, naming the triple, what RDF/XML cannot write so that a reader gets it back."""
+    rdf_type = PREFIXES["rdf"] + "type"
+    for triple in triples:
+        terms = [triple.subject, triple.predicate, triple.object]
+        if isinstance(triple.object, ox.Literal):
+            terms.append(triple.object.datatype)
+        if any(_NOT_XML.search(term.value) for term in terms if not isinstance(term, ox.Triple)):
+            reason = "it holds a character that XML 1.0 cannot hold"
+        elif triple.predicate.value in _RDFXML_SYNTAX:
+            reason = "its predicate is an RDF/XML syntax name"
+        elif not _ends_in_xml_name(triple.predicate.value):
+            reason = "its predicate does not end in an XML name"
+        elif (
+            triple.predicate.value == rdf_type
+            and isinstance(triple.object, ox.NamedNode)
+            and (
+                triple.object.value in _RDFXML_SYNTAX or not _ends_in_xml_name(triple.object.value)
+            )
+        ):
+            reason = "its type is an RDF/XML syntax name or does not end in an XML name"
+        else:
+            continue
+        raise FormatError(
+            f"RDF/XML cannot carry the triple {triple} .: {reason}; export it as Turtle, "
+            "N-Triples, TriG, N-Quads or JSON-LD"
+        )
+
+
+@lru_cache(maxsize=4096)
+def _ends_in_xml_name(iri: str) -> bool:
+    """Whether the IRI's tail, as Oxigraph splits it, is an element name that expat reads.
+
+    Expat (rdflib's reader) knows the names of XML 1.0 before its fifth edition, fewer than
+    Oxigraph's split allows, so the tail is checked by parsing it.
+    """
+    from xml.parsers import expat
+
+    tail = _XML_NAME_TAIL.search(iri)
+    if tail is None:
+        return False
+    try:
+        expat.ParserCreate().Parse(f"<{tail.group()}/>", True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+class _CarriageReturnsEscaped:
+    """A stream that writes a carriage return as ``&#13;``: XML readers turn a raw one into a
+    line feed. Oxigraph's RDF/XML writer puts none of its own, so each comes from a literal."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> int:
+        self.stream.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def _quad_lines(asserted: Path, closure: Path | None) -> list[tuple[bytes, bytes]]:
@@ -134,17 +249,69 @@ def _one_ontology(pairs: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
 
 
 def _compacted_jsonld(ntriples: bytes) -> bytes:
-    """JSON-LD compacted with the project's context, its unordered arrays sorted by content."""
-    from rdflib import Graph
+    """JSON-LD compacted with the project's context, its unordered arrays sorted by content.
 
+    rdflib's converter writes the nodes, with the habits that lost triples turned off (see
+    ``_jsonld_converter``): a blank-node cycle or self-loop was dropped, a shared list tail
+    duplicated, ``rdf:type rdf:List`` dropped, ``"01"^^xsd:integer`` written as the number 1.
+    """
+    from rdflib import Graph
+    from rdflib.plugins.shared.jsonld.context import Context
+
+    context = jsonld_context()["@context"]
     graph = Graph()
     for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+        _check_jsonld(quad.triple, context)
         graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
-    context = jsonld_context()["@context"]
-    compacted = graph.serialize(
-        format="json-ld", context=context, auto_compact=True, encoding="utf-8"
-    )
-    return _sorted_json(compacted)
+    converter = _jsonld_converter()(Context(context), False, False)
+    converter.use_native_types = False  # the lexical form, always: "01" stays "01"
+    nodes = converter.from_graph(graph)
+    document = {"@context": context, "@graph": nodes}
+    return _sorted_json(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+
+
+def _check_jsonld(triple: ox.Triple, context: dict[str, Any]) -> None:
+    """Refuse an IRI that the context would read as a compact IRI (``dkg:x`` with dkg a term)."""
+    terms = [triple.subject, triple.predicate, triple.object]
+    if isinstance(triple.object, ox.Literal):
+        terms.append(triple.object.datatype)
+    for term in terms:
+        if isinstance(term, ox.NamedNode) and term.value.partition(":")[0] in context:
+            raise FormatError(
+                f"JSON-LD with the project's context cannot carry the triple {triple} .: the "
+                f"IRI <{term.value}> reads as a compact IRI; export it as Turtle or N-Triples"
+            )
+
+
+def _jsonld_converter() -> Any:
+    """rdflib's JSON-LD converter, writing every subject as a node of its own (rdflib began only
+    from IRIs and unreferenced blank nodes), lists as plain triples (its ``@list`` lost shared
+    tails), an ``rdf:type`` whose value is not an IRI as a property (``@type`` takes IRIs only),
+    and every value of a key (it replaced a first value that was an empty string)."""
+    from rdflib import RDF, URIRef
+    from rdflib.plugins.serializers.jsonld import Converter
+
+    class EveryNode(Converter):
+        def from_graph(self, graph: Any) -> list[Any]:
+            nodes: dict[Any, Any] = {}
+            for subject in set(graph.subjects()):
+                self.process_subject(graph, subject, nodes)
+            return list(nodes.values())
+
+        def to_collection(self, graph: Any, node: Any) -> None:
+            return None
+
+        def add_to_node(self, graph: Any, s: Any, p: Any, o: Any, node: Any, nodes: Any) -> None:
+            self.use_rdf_type = p == RDF.type and not isinstance(o, URIRef)
+            added: dict[str, Any] = {}
+            super().add_to_node(graph, s, p, o, added, nodes)
+            for key, value in added.items():
+                if key in node:
+                    before = node[key] if isinstance(node[key], list) else [node[key]]
+                    value = before + (value if isinstance(value, list) else [value])
+                node[key] = value
+
+    return EveryNode
 
 
 def _rdflib(term: Any) -> Any:
@@ -157,7 +324,9 @@ def _rdflib(term: Any) -> Any:
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+    if term.datatype.value == _XSD_STRING:  # rdflib tells a simple literal from an xsd:string
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
 def _sorted_json(data: bytes) -> bytes:

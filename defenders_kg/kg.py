@@ -93,6 +93,8 @@ class KnowledgeGraph:
         if reasoner not in ("fast", "owlrl"):
             raise ValueError(f"unknown reasoner {reasoner!r} (use fast or owlrl)")
         self.sources = load.resolve_sources(data, with_embedded=with_embedded)
+        for source in self.sources:
+            load.check_readable(source.path)
         self.use_cache = use_cache
         self.reasoner: Engine = reasoner
         self._key: str | None = None
@@ -201,12 +203,17 @@ class KnowledgeGraph:
     ) -> QueryResult:
         """Run the canned query ``name`` with typed parameters.
 
-        ``inference`` defaults to what the query's header asks for.
+        ``inference`` defaults to what the query's header asks for; ``False`` is refused for a
+        query that needs the closure. An entity parameter that names nothing in the graph is a
+        ``QueryParameterError``, not an empty answer.
         """
         canned = get_query(name, use_cache=self.use_cache)
         text = canned.bind(params)
-        use_closure = canned.inference if inference is None else inference
-        return engine.run(self.store(inference=use_closure), text)
+        store = self.store(inference=canned.closure(inference))
+        for ask, missing in canned.lookups(params):
+            if not engine.run(store, ask).boolean:
+                raise QueryParameterError(missing)
+        return engine.run(store, text)
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
         """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) under the query policy."""
@@ -219,8 +226,6 @@ class KnowledgeGraph:
     def describe(self, entity: str) -> QueryResult:
         """Every asserted and inferred triple about an entity (a label or an IRI), as a graph."""
         result = self.query("describe", {"entity": entity})
-        if not result.triples:
-            raise QueryParameterError(f"no entity has the label or IRI {entity!r}")
         label = "http://www.w3.org/2000/01/rdf-schema#label"
         named = sorted(
             {t.subject.value for t in result.triples

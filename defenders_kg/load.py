@@ -133,11 +133,16 @@ def write_nquads(sources: Sequence[Source], stream: BinaryIO) -> None:
         _write_source(source, stream)
 
 
-def _write_source(source: Source, stream: BinaryIO) -> None:
-    path, fmt = source.path, source.format
+def check_readable(path: Path) -> None:
+    """Raise ``DataLoadError`` unless ``path`` is a file this process can read."""
     if not os.access(path, os.R_OK) or not path.is_file():
         reason = "no such file" if not path.exists() else "not a readable file"
         raise DataLoadError(f"cannot read {path}: {reason}")
+
+
+def _write_source(source: Source, stream: BinaryIO) -> None:
+    path, fmt = source.path, source.format
+    check_readable(path)
     if fmt.name == "rdfxml":
         _check_xml_entities(path)
     if fmt.name == "jsonld":

@@ -65,6 +65,49 @@ def query_form(text: str) -> str:
     return ""
 
 
+def star_order(text: str) -> list[str] | None:
+    """For a ``SELECT *`` query, its variables in the order they first appear; else ``None``.
+
+    Oxigraph lists the columns of ``SELECT *`` alphabetically; a reader expects them as written.
+
+    >>> star_order("SELECT * WHERE { ?s ?p ?o . ?o ?q $s }")
+    ['s', 'p', 'o', 'q']
+    """
+    if query_form(text) != "SELECT":
+        return None
+    tokens = (m for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment"))
+    for match in tokens:
+        if match.lastgroup == "word" and match.group().upper() == "SELECT":
+            break
+    after = next(tokens, None)
+    if after is not None and after.group().upper() in ("DISTINCT", "REDUCED"):
+        after = next(tokens, None)
+    if after is None or after.group() != "*":
+        return None
+    found = _TOKEN.finditer(text, after.end())
+    return list(dict.fromkeys(m.group()[1:] for m in found if m.lastgroup == "var"))
+
+
+def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """The query with a PREFIX line for each of ``prefixes`` that it uses without declaring: for
+    an engine that cannot be given default prefixes (a remote store).
+
+    >>> with_prefixes("SELECT * { dkgr:x ?p ?o }", {"dkgr": "http://r/", "dkg": "http://o#"})
+    'PREFIX dkgr: <http://r/>\\nSELECT * { dkgr:x ?p ?o }'
+    """
+    declared: set[str] = set()
+    used: set[str] = set()
+    after_prefix = False
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "pname":
+            (declared if after_prefix else used).add(match.group().partition(":")[0])
+        if kind not in ("space", "comment"):
+            after_prefix = kind == "word" and match.group().upper() == "PREFIX"
+    missing = [name for name in prefixes if name in used - declared]
+    return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in missing) + text
+
+
 class CheckedQuery(NamedTuple):
     """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 

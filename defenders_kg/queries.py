@@ -24,7 +24,7 @@ import contextlib
 import itertools
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal, NamedTuple, cast
@@ -40,7 +40,7 @@ ParamType = Literal["string", "label", "iri", "integer", "date"]
 _PARAM_TYPES = ("string", "label", "iri", "integer", "date")
 _HEADER_KEYS = {"summary", "description", "tags", "params", "inference", "example"}
 _REQUIRED_KEYS = _HEADER_KEYS - {"params"}
-_PARAM_KEYS = {"type", "required", "description"}
+_PARAM_KEYS = {"type", "required", "description", "multiple"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
@@ -51,6 +51,24 @@ class Parameter(NamedTuple):
     type: ParamType
     required: bool
     description: str
+    multiple: bool = False
+
+    def values(self, given: object) -> list[object]:
+        """The values given for this parameter: a list or tuple holds several, which only a
+        parameter declared ``multiple: true`` takes (each binds, as alternatives).
+
+        >>> Parameter("who", "string", False, "", multiple=True).values(["A", "B"])
+        ['A', 'B']
+        """
+        found = list(given) if isinstance(given, list | tuple) else [given]
+        if not found:
+            raise QueryParameterError(f"parameter {self.name!r} is given no value")
+        if len(found) > 1 and not self.multiple:
+            raise QueryParameterError(
+                f"parameter {self.name!r} takes one value, got "
+                + " and ".join(repr(str(value)) for value in found)
+            )
+        return found
 
     def to_term(self, value: object) -> ox.NamedNode | ox.Literal:
         """Convert a value (a string from the command line, or a Python value) to an RDF term.
@@ -126,6 +144,44 @@ class Query(NamedTuple):
         """The query form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
         return query_form(self.text)
 
+    def closure(self, inference: bool | None) -> bool:
+        """Whether to run over the closure: the header's choice, or ``inference`` if it may.
+
+        A query whose header says it needs the closure would answer wrongly (often with no rows)
+        over the asserted graph alone, so ``inference=False`` is refused for it.
+        """
+        if inference is False and self.inference:
+            raise QueryParameterError(
+                f"query {self.name!r} needs the OWL-RL closure (its header says inference: true) "
+                "and cannot answer from the asserted graph alone (--no-inference)"
+            )
+        return self.inference if inference is None else inference
+
+    def lookups(self, values: Mapping[str, object] | None = None) -> list[tuple[str, str]]:
+        """For each entity given (a ``label`` or ``iri`` parameter), an ASK that holds when the
+        graph has it, with the one-line error to raise when it does not.
+
+        An unknown entity would otherwise give an empty answer that reads like "no facts".
+        """
+        checks = []
+        entities = [
+            (param, value)
+            for param in self.params
+            if param.type in ("label", "iri") and param.name in (values or {})
+            for value in param.values((values or {})[param.name])
+        ]
+        for param, value in entities:
+            terms = " ".join(str(term) for term in param.terms(value))
+            if param.type == "label":
+                found = "{ ?labelled rdfs:label ?entity } UNION { ?entity rdfs:label ?any }"
+                missing = f"no entity has the label or IRI {str(value)!r}"
+            else:
+                found = "{ ?entity ?p ?o } UNION { ?s ?p ?entity }"
+                missing = f"no entity has the IRI {str(value)!r}"
+            ask = f"ASK {{ VALUES ?entity {{ {terms} }} {found} }}"
+            checks.append((f"PREFIX rdfs: <{PREFIXES['rdfs']}>\n{ask}", missing))
+        return checks
+
     def bind(self, values: Mapping[str, object] | None = None) -> str:
         """The query text with ``values`` bound in a VALUES block of typed terms, last in WHERE.
 
@@ -147,7 +203,14 @@ class Query(NamedTuple):
         if not values:
             return self.text
         names = sorted(values)
-        choices = [declared[name].terms(values[name]) for name in names]
+        choices = [
+            [
+                term
+                for value in declared[name].values(values[name])
+                for term in declared[name].terms(value)
+            ]
+            for name in names
+        ]
         rows = " ".join(
             "(" + " ".join(str(term) for term in row) + ")" for row in itertools.product(*choices)
         )
@@ -161,6 +224,24 @@ class Query(NamedTuple):
         assigned = any(re.search(rf"\bAS\s+\?{name}\b", self.text, re.I) for name in names)
         at = where[1] if assigned else where[0] + 1
         return f"{self.text[:at]}{'' if assigned else chr(10)}{block}{self.text[at:]}"
+
+
+def collect_params(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Parameter values from KEY=VALUE pairs (the CLI's ``--param``, a URL's query string); a
+    repeated key gathers its values in a list, which ``Query.bind`` refuses unless the parameter
+    is declared ``multiple``, rather than one value being silently kept.
+
+    >>> collect_params([("a", "1"), ("b", "2"), ("a", "3")])
+    {'a': ['1', '3'], 'b': '2'}
+    """
+    values: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        before = values.get(name)
+        if before is None:
+            values[name] = value
+        else:
+            values[name] = [*([before] if isinstance(before, str) else before), value]
+    return values
 
 
 def _where_group(text: str) -> tuple[int, int] | None:
@@ -279,11 +360,14 @@ def _parse_params(raw: object, where: str) -> list[Parameter]:
         kind = spec.get("type")
         if kind not in _PARAM_TYPES:
             raise QueryDefinitionError(where + f"parameter {name!r} has unknown type {kind!r}")
+        if not isinstance(spec.get("multiple", False), bool):
+            raise QueryDefinitionError(where + f"parameter {name!r}: 'multiple' is true or false")
         params.append(
             Parameter(
                 name=str(name),
                 type=cast(ParamType, kind),
                 required=bool(spec.get("required", False)),
+                multiple=spec.get("multiple", False),
                 description=str(spec.get("description", "")),
             )
         )

@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
-from .errors import RemoteError
-from .policy import query_form
+from .errors import QueryParameterError, RemoteError
+from .policy import query_form, star_order, with_prefixes
 from .queries import get_query
 from .results import QueryResult
 from .store_layout import (
@@ -43,7 +43,7 @@ from .store_layout import (
     store_of,
     system_filter,
 )
-from .vocab import INFERRED_GRAPH, USER_DATA_GRAPH
+from .vocab import INFERRED_GRAPH, PREFIXES, USER_DATA_GRAPH
 
 if TYPE_CHECKING:
     from .kg import KnowledgeGraph
@@ -209,16 +209,19 @@ class RemoteKnowledgeGraph:
         so they run over everything the store holds.
         """
         canned = get_query(name)
-        closure = canned.inference if inference is None else inference
-        layout = self.layout
-        plan = layout.plan(
-            canned.bind(params),
-            closure=closure,
-            closure_matters=canned.inference,
-            name=name,
-            canned=True,
-        )
-        return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
+        text = canned.bind(params)
+        closure = canned.closure(inference)
+
+        def run(text: str) -> QueryResult:
+            plan = self.layout.plan(
+                text, closure=closure, closure_matters=canned.inference, name=name, canned=True
+            )
+            return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
+
+        for ask, missing in canned.lookups(params):
+            if not run(ask).boolean:
+                raise QueryParameterError(missing)
+        return run(text)
 
     def sparql(self, text: str, *, inference: bool = True, canned: bool = False) -> QueryResult:
         """Run any query over the SPARQL 1.1 Protocol (POST, form-encoded).
@@ -227,6 +230,7 @@ class RemoteKnowledgeGraph:
         ``Layout.plan``); Virtuoso then gets fewer pragmas, which its optimizer needs for some.
         """
         layout = self.layout
+        text = with_prefixes(text, PREFIXES)  # as the embedded graph takes them
         plan = layout.plan(text, closure=inference, closure_matters=True, canned=canned)
         return self._post_query(plan.text, [("query", plan.text), *plan.dataset])
 
@@ -263,7 +267,7 @@ class RemoteKnowledgeGraph:
                 answered = ox.parse_query_results(
                     _standard_results(answer.body), format=ox.QueryResultsFormat.JSON
                 )
-                result = QueryResult.from_oxigraph(answered)
+                result = QueryResult.from_oxigraph(answered, order=star_order(text))
                 size = len(result)
         except (SyntaxError, ValueError) as err:
             raise RemoteError(

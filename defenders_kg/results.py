@@ -66,8 +66,12 @@ class QueryResult:
         answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
         *,
         max_rows: int | None = None,
+        order: list[str] | None = None,
     ) -> QueryResult:
-        """Serialize an Oxigraph answer; past ``max_rows`` rows stop and raise instead."""
+        """Serialize an Oxigraph answer; past ``max_rows`` rows stop and raise instead.
+
+        ``order`` puts the columns of a SELECT in that order (names it lacks keep theirs, last).
+        """
         if isinstance(answer, ox.QueryBoolean):
             return cls(
                 "ask", answer.serialize(format=ox.QueryResultsFormat.JSON) or b"", bool(answer)
@@ -86,6 +90,8 @@ class QueryResult:
                 answer.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
             except _RowLimitError:
                 raise ResultTooLargeError(_too_large(max_rows, "rows")) from None
+            if order is not None:
+                return cls(kind, _reordered(b"".join(sink.chunks), order))
         return cls(kind, b"".join(sink.chunks))
 
     @classmethod
@@ -188,6 +194,21 @@ class QueryResult:
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
         return "\n".join(lines) + "\n"
+
+
+def _reordered(tsv: bytes, order: list[str]) -> bytes:
+    """TSV results with their columns in ``order``; a tab never occurs inside a TSV term."""
+    lines = tsv.split(b"\n")
+    names = [name.decode("utf-8").removeprefix("?") for name in lines[0].split(b"\t") if name]
+    rank = {name: index for index, name in enumerate(order)}
+    columns = sorted(range(len(names)), key=lambda i: rank.get(names[i], len(order)))
+    if columns == list(range(len(names))):
+        return tsv
+    # With two columns or more every row line holds a tab; only the last, after the final
+    # newline, is empty.
+    reordered = [b"\t".join(line.split(b"\t")[i] for i in columns) if line else line
+                 for line in lines]  # fmt: skip
+    return b"\n".join(reordered)
 
 
 def _too_large(limit: int | None, what: str) -> str:

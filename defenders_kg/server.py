@@ -11,6 +11,7 @@ are refused with 403. Request bodies and query strings have a size limit; result
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import os
 import urllib.parse
@@ -22,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from . import engine, formats, linked_data
-from .errors import DefendersKGError
+from .errors import DefendersKGError, QueryParameterError
 from .formats import negotiate
 from .ontology_docs import ontology_html
 from .policy import query_form
-from .queries import get_query, list_queries
+from .queries import collect_params, get_query, list_queries
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -313,9 +314,14 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
     async def canned(request: Request) -> Response:
         try:
             query = get_query(request.path_params["name"])
-            text = query.bind(dict(request.query_params))
+            values = collect_params(request.query_params.multi_items())
+            text = query.bind(values)
         except DefendersKGError as err:
             return reply(_error(err.http_status, str(err)))
+        for ask, missing in query.lookups(values):  # an unknown entity is an error, not 0 rows
+            found = await pool.answer(ask, "json", "application/sparql-results+json")
+            if found.status == 200 and not json.loads(found.body)["boolean"]:
+                return reply(_error(QueryParameterError.http_status, missing))
         headers = request.headers
         return await evaluate(text, headers.get("accept", ""), headers.get("if-none-match", ""))
 

@@ -7,7 +7,7 @@ import shlex
 import pyoxigraph as ox
 import pytest
 
-from defenders_kg import KnowledgeGraph, RemoteError, RemoteKnowledgeGraph
+from defenders_kg import KnowledgeGraph, QueryParameterError, RemoteError, RemoteKnowledgeGraph
 from defenders_kg.queries import Query, list_checks, list_queries
 
 
@@ -52,6 +52,11 @@ def check_every_query(
         if not any(p.required for p in query.params):
             variants.insert(0, {})
         for values in variants:
+            if inference is False and query.inference:  # refused alike, before any request
+                for graph in (kg, remote):
+                    with pytest.raises(QueryParameterError, match="needs the OWL-RL closure"):
+                        graph.query(query.name, values, inference=False)
+                continue
             try:
                 answer = remote.query(query.name, values, inference=inference)
             except RemoteError as err:

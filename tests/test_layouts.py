@@ -77,7 +77,7 @@ def test_the_asserted_graph_only(union: str, kg: KnowledgeGraph, capsys: pytest.
     assert main(["query", "creators", "--endpoint", f"{union}/query"]) == EXIT_REMOTE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "needs the OWL-RL closure" in err
-    assert main(["query", "creators", "--no-inference", "--endpoint", f"{union}/query"]) == 0
+    assert main(["query", "cast", "--no-inference", "--endpoint", f"{union}/query"]) == 0
 
 
 def test_one_named_graph(union: str, kg: KnowledgeGraph) -> None:

@@ -182,7 +182,8 @@ def test_a_parameter_narrows_the_rows(kg: KnowledgeGraph) -> None:
 )
 def test_injection_is_data(value: str, kg: KnowledgeGraph) -> None:
     assert kg.query("cast", {"actorName": value}).rows == []
-    assert kg.query("evidence", {"entity": value}).rows == []
+    with pytest.raises(QueryParameterError, match="no entity has the label or IRI"):
+        kg.query("evidence", {"entity": value})  # the lookup, too, took the value as data
 
 
 def test_injection_changes_only_the_value_matched(kg: KnowledgeGraph) -> None:
