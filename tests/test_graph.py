@@ -186,3 +186,12 @@ def test_no_span_file_repeats_what_another_says() -> None:
         total += len(triples)
         seen |= triples
     assert total == len(seen) > 4000
+
+
+def test_netflix_is_a_streaming_service_only_as_sentence_10_implies() -> None:
+    """Sentence 1 says the series was made "for Netflix"; only "released on Netflix" (sentence
+    10) makes it a streaming service, and only by implication."""
+    groups = {path.stem: Graph().parse(path) for path in paths.statement_files()}
+    streaming = (DKGR.netflix, RDF.type, DKG.StreamingService)
+    assert [name for name, graph in groups.items() if streaming in graph] == ["s10-implied"]
+    assert (DKGR.netflix, RDF.type, DKG.Organization) in groups["s01-stated"]
