@@ -775,7 +775,7 @@ def entity_page(where: Target, rows: list[dict[str, Any]], query_page: str | Non
         part = [row for row in asserted if row["dir"]["value"] == direction]
         if part:
             page.add(f"<section><h2>{escape(title)}</h2>")
-            page.add(_fact_groups(part, direction, label, root, level=3))
+            page.add(_fact_groups(part, direction, label, root, level=3, iri=where.iri))
             page.add("</section>")
     if inferred:
         page.add(
@@ -811,9 +811,14 @@ def incoming_wording(label: str) -> tuple[str, str]:
 
 
 def _fact_groups(
-    rows: list[dict[str, Any]], direction: str, label: str, root: str, *, level: int
-) -> str:
-    """Facts grouped by property, each value once with every piece of evidence behind it."""
+    rows: list[dict[str, Any]], direction: str, label: str, root: str, *, level: int,
+    iri: str = "",
+) -> str:  # fmt: skip
+    """Facts grouped by property, each value once with every piece of evidence behind it.
+
+    A value that is a fragment of the page's own IRI (a wording of a statement group) gets its
+    fragment as the id of its item, so that links to it land there.
+    """
     groups: dict[str, dict[str, _Fact]] = defaultdict(dict)
     plabels: dict[str, str] = {}
     inverses: dict[str, tuple[str, str]] = {}
@@ -848,7 +853,9 @@ def _fact_groups(
         facts = sorted(groups[prop].values(), key=lambda f: (f.label or f.other)["value"])
         for fact in facts:
             value = _term_html(fact.other, fact.label, root)
-            out.append(f'<li><p class="value">{value}</p>{_evidence_html(fact, root)}</li>')
+            document, hash_mark, fragment = fact.other["value"].partition("#")
+            anchor = f' id="{escape(fragment)}"' if hash_mark and iri and document == iri else ""
+            out.append(f'<li{anchor}><p class="value">{value}</p>{_evidence_html(fact, root)}</li>')
         out.append("</ul></div>")
     return "".join(out)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+import urllib.parse
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -76,20 +78,35 @@ def test_the_site_holds_the_documents_the_endpoint_serves(site: Path, kg: Knowle
 
 
 def test_links_are_relative_and_lead_to_files_of_the_site(site: Path) -> None:
+    """Every link of every page leads to a file of the site, and every fragment to an element of
+    its page with that id (``ontology.html#castMemberOf``, ``source-document.html#char=55,63``)."""
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 100
-    checked = 0
+    ids: dict[Path, set[str]] = {}
+
+    def ids_of(page: Path) -> set[str]:
+        if page not in ids:
+            found = re.findall(r'\bid="([^"]*)"', page.read_text(encoding="utf-8"))
+            ids[page] = {html.unescape(value) for value in found}
+        return ids[page]
+
+    checked = fragments = 0
     for page in pages:
         for link in HREF.findall(page.read_text(encoding="utf-8")):
-            if link.startswith(("http://", "https://", "mailto:", "data:")) or link.startswith("#"):
+            link = html.unescape(link)
+            if link.startswith(("http://", "https://", "mailto:", "data:")):
                 continue
             assert not link.startswith("/"), f"{page}: {link}"
             assert "?query=" not in link, f"{page}: the static site has no query page"
-            target = (page.parent / link.split("#")[0]).resolve()
+            path, _, fragment = link.partition("#")
+            target = (page.parent / path).resolve() if path else page.resolve()
             assert target.is_file(), f"{page}: {link}"
             assert site.resolve() in target.parents
+            if fragment:
+                assert urllib.parse.unquote(fragment) in ids_of(target), f"{page}: {link}"
+                fragments += 1
             checked += 1
-    assert checked > 1000
+    assert checked > 1000 and fragments > 1000
 
 
 def test_the_redirect_rules_send_each_iri_to_its_document() -> None:
