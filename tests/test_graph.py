@@ -195,3 +195,11 @@ def test_netflix_is_a_streaming_service_only_as_sentence_10_implies() -> None:
     streaming = (DKGR.netflix, RDF.type, DKG.StreamingService)
     assert [name for name, graph in groups.items() if streaming in graph] == ["s10-implied"]
     assert (DKGR.netflix, RDF.type, DKG.Organization) in groups["s01-stated"]
+
+
+def test_a_replaced_iri_still_says_what_replaced_it(document: Graph) -> None:
+    old, new = DKGR["third-party-analysts"], DKGR["third-party-analysis"]
+    assert document.value(old, URIRef("http://purl.org/dc/terms/isReplacedBy")) == new
+    stated = Graph().parse(paths.statement_files()[-1])  # s12-stated
+    assert (new, RDF.type, DKG.AnalysisReport) in stated
+    assert not any(old in triple for triple in stated)
