@@ -166,10 +166,12 @@ CASES = [
         (ex("b"), TYPE, ex("D")),
     ),
     (
+        # Everything scm-cls entails (C below itself, equal to itself, below owl:Thing, and so
+        # a a owl:Thing) is a tautology the junk rule leaves out: both engines infer nothing.
         "scm-cls",
         "ex:C a owl:Class .",
         "ex:a a ex:C .",
-        (ex("a"), TYPE, "<http://www.w3.org/2002/07/owl#Thing>"),
+        "nothing",
     ),
 ]
 
@@ -179,6 +181,8 @@ def test_rule(rule: str, ontology: str, data: str, expected: object) -> None:
     outcome = both(turtle(ontology, skolem=True), turtle(data, skolem=True))
     if expected == "inconsistent":
         assert outcome.error == "InconsistencyError"
+    elif expected == "nothing":
+        assert outcome.error is None and outcome.triples == frozenset()
     elif expected == "consistent":
         assert outcome.error is None
         assert not any(s.startswith('"') for s, _, _ in outcome.triples)
