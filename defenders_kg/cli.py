@@ -476,6 +476,24 @@ def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+@command(
+    "cache",
+    "List the cache's entries (input sets) with their sizes and counts, or clear them.",
+    "defenders-kg cache",
+    option("--clear", action="store_true", help="remove every entry"),
+)
+def _cmd_cache(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from . import cache
+
+    if args.clear:
+        removed, freed = cache.clear()
+        print(f"defenders-kg: removed {removed} entries ({freed} bytes) from {cache.cache_dir()}",
+              file=sys.stderr)  # fmt: skip
+    else:
+        _emit(cache.listing())
+    return EXIT_OK
+
+
 def _command_named(argv: Sequence[str]) -> str | None:
     """The command ``argv`` names, found as argparse would find it; None if there is none.
 
