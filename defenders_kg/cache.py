@@ -39,6 +39,7 @@ _SAMPLES = 16
 _SAMPLE = 1 << 12
 
 _warned: set[Path] = set()
+_unwritable: set[str] = set()
 
 Build = Callable[[Path], Mapping[str, int] | None]
 
@@ -70,7 +71,11 @@ def scratch_dir() -> Path:
     import shutil
     import tempfile
 
+    from .files import claim, sweep
+
+    sweep(Path(tempfile.gettempdir()), "defenders-kg-")  # those of runs that were killed
     folder = Path(tempfile.mkdtemp(prefix="defenders-kg-"))
+    claim(folder)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
 
@@ -79,10 +84,11 @@ def warn(message: str) -> None:
     print(f"defenders-kg: warning: {message}", file=sys.stderr, flush=True)
 
 
-@cache
 def _warn_unwritable(folder: str, reason: str) -> None:
     """Said once per process, however many layers fall back."""
-    warn(f"cannot write the cache {folder} ({reason}); working without it, as --no-cache does")
+    if folder not in _unwritable:
+        _unwritable.add(folder)
+        warn(f"cannot write the cache {folder} ({reason}); working without it, as --no-cache does")
 
 
 def materialize(key: str, name: str, build: Build, *, use_cache: bool, about: str = "") -> Path:
@@ -126,6 +132,8 @@ def materialize(key: str, name: str, build: Build, *, use_cache: bool, about: st
     except OSError as err:
         # Reading the inputs fails as DataLoadError; an OSError here is the cache's own disk.
         shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            root.rmdir()  # only if nothing else is in it
         if not use_cache:
             raise
         _warn_unwritable(str(cache_dir()), err.strerror or str(err))
@@ -143,11 +151,14 @@ def materialize(key: str, name: str, build: Build, *, use_cache: bool, about: st
 def check(folder: Path) -> str | None:
     """``None`` if ``folder`` is a whole entry; ``""`` if there is none; else what is wrong."""
     try:
-        manifest = json.loads((folder / _MANIFEST).read_bytes())
-        files: dict[str, list[object]] = manifest["files"]
-    except FileNotFoundError:
-        return "" if not folder.exists() else "its manifest is missing"
-    except (OSError, ValueError, KeyError, TypeError):
+        raw = (folder / _MANIFEST).read_bytes()
+    except OSError:
+        if not folder.is_dir():
+            return ""
+        return "its manifest cannot be read" if (folder / _MANIFEST).exists() else "no manifest"
+    try:
+        files: dict[str, list[object]] = json.loads(raw)["files"]
+    except (ValueError, KeyError, TypeError):
         return "its manifest cannot be read"
     for relative, (size, digest) in files.items():
         path = folder / relative

@@ -79,6 +79,7 @@ def command(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _interrupt_on_sigterm()
     args = _parser(_command_named(argv)).parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -98,6 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
         return EXIT_OK
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so temporary files and folders are removed on the way out."""
+    import contextlib
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave it as it is
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _emit(text: str | bytes) -> None:

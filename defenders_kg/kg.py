@@ -195,11 +195,14 @@ class KnowledgeGraph:
         from .inference import infer_triples
 
         ontology: set[Triple] = set()
-        facts: set[Triple] = set()
+        facts: dict[Triple, None] = {}  # in file order, so errors name the first bad triple
         ontology_graph = ox.NamedNode(ONTOLOGY_GRAPH)
         for quad in ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS):
             triple = _skolem_triple(quad)
-            (ontology if quad.graph_name == ontology_graph else facts).add(triple)
+            if quad.graph_name == ontology_graph:
+                ontology.add(triple)
+            else:
+                facts[triple] = None
         progress(f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached")
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
         triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
