@@ -48,6 +48,9 @@ RESERVED_GRAPHS = frozenset({ONTOLOGY_GRAPH, INFERRED_GRAPH})
 MAX_ENTITY_EXPANSION = 16 * 1024 * 1024
 #: The deepest nesting of blank nodes accepted (an RDF list's spine does not count as nesting).
 MAX_NESTING = 128
+#: Each blank node nested in RDF/XML takes two elements (the property, the node); Oxigraph's
+#: RDF/XML parser slows down far worse than linearly with the depth, so it is checked first.
+MAX_XML_DEPTH = 2 * MAX_NESTING + 16
 _RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
 #: Suffixes accepted for ``--data``.
 DATA_KINDS: tuple[formats.Kind, ...] = ("graph", "dataset")
@@ -326,9 +329,24 @@ def _check_xml_entities(path: Path) -> None:
             )
         declared[name] = len(value)
 
+    depth = [0]
+
+    def on_start(name: str, attributes: object) -> None:
+        depth[0] += 1
+        if depth[0] > MAX_XML_DEPTH:
+            raise DataLoadError(
+                f"{path}: elements nested more than {MAX_XML_DEPTH} deep (blank nodes nested "
+                f"more than {MAX_NESTING} deep); refused"
+            )
+
+    def on_end(name: str) -> None:
+        depth[0] -= 1
+
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = on_entity
+    parser.StartElementHandler = on_start
+    parser.EndElementHandler = on_end
     references = 0
     longest = 0
     try:
@@ -358,6 +376,10 @@ def _check_jsonld_contexts(path: Path) -> None:
         document = json.loads(_read(path))
     except (ValueError, UnicodeDecodeError) as err:
         raise DataLoadError(f"{path}: not valid JSON-LD: {err}") from None
+    except RecursionError:
+        raise DataLoadError(
+            f"{path}: JSON nested too deep to read (objects or arrays about 1,000 deep); refused"
+        ) from None
     for reference in _context_references(document):
         raise DataLoadError(
             f"{path}: the JSON-LD @context {reference!r} would have to be fetched, and contexts "
@@ -366,16 +388,19 @@ def _check_jsonld_contexts(path: Path) -> None:
         )
 
 
-def _context_references(node: object) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
-                values = value if isinstance(value, list) else [value]
-                yield from (v for v in values if isinstance(v, str))
-            yield from _context_references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _context_references(item)
+def _context_references(document: object) -> Iterator[str]:
+    """Every ``@context`` given as a string, found without recursion (nesting has no bound)."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    values = value if isinstance(value, list) else [value]
+                    yield from (v for v in values if isinstance(v, str))
+                pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(node)
 
 
 def _read(path: Path) -> bytes:

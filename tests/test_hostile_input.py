@@ -52,6 +52,33 @@ def test_blank_nodes_nested_100000_deep_are_one_line_and_exit_4(
         assert f"at most {MAX_NESTING} are accepted" in done.stderr
 
 
+def _jsonld(depth: int) -> str:
+    return '{"@id": "urn:a", ' + '"urn:p": {' * depth + '"urn:q": "x"' + "}" * depth + "}"
+
+
+def _rdfxml(depth: int) -> str:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    return (
+        f'<?xml version="1.0"?><rdf:RDF xmlns:rdf="{rdf}" xmlns:e="urn:e#">'
+        '<rdf:Description rdf:about="urn:a">'
+        + "<e:p><rdf:Description>" * depth
+        + "<e:q>x</e:q>"
+        + "</rdf:Description></e:p>" * depth
+        + "</rdf:Description></rdf:RDF>"
+    )
+
+
+@pytest.mark.parametrize(("shape", "suffix"), [(_jsonld, ".jsonld"), (_rdfxml, ".rdf")])
+def test_json_ld_and_rdf_xml_nested_100000_deep_are_one_line_and_exit_4(
+    shape: object, suffix: str, tmp_path: Path
+) -> None:
+    data = tmp_path / f"deep{suffix}"
+    data.write_text(shape(100_000), encoding="utf-8")  # type: ignore[operator]
+    done = _cli("--data", str(data), "stats")
+    assert done.returncode == 4, done.stderr[-500:]
+    assert done.stderr.count("\n") == 1 and "nested" in done.stderr
+
+
 def test_a_chain_of_labelled_blank_nodes_counts_as_nesting(tmp_path: Path) -> None:
     data = tmp_path / "chain.nt"
     data.write_text(
