@@ -48,6 +48,9 @@ RESERVED_GRAPHS = frozenset({ONTOLOGY_GRAPH, INFERRED_GRAPH})
 MAX_ENTITY_EXPANSION = 16 * 1024 * 1024
 #: The deepest nesting of blank nodes accepted (an RDF list's spine does not count as nesting).
 MAX_NESTING = 128
+#: The longest term the parsers read (their buffer), in bytes as written in N-Triples.
+MAX_TERM_BYTES = 16 * 1024 * 1024 - 1024
+_BIG = MAX_TERM_BYTES // 6  # shorter literals cannot reach it (at most 6 bytes a character)
 #: Each blank node nested in RDF/XML takes two elements (the property, the node); Oxigraph's
 #: RDF/XML parser slows down far worse than linearly with the depth, so it is checked first.
 MAX_XML_DEPTH = 2 * MAX_NESTING + 16
@@ -164,14 +167,23 @@ def _write_source(source: Source, stream: BinaryIO) -> None:
     except SyntaxError as err:
         raise DataLoadError(f"{path}: not valid {fmt.label}: {_first_line(err)}") from None
     except MemoryError:
-        raise DataLoadError(
-            f"{path}: holds a single term (a literal or an IRI) larger than the parser's "
-            "16 MiB buffer; refused"
-        ) from None
+        raise DataLoadError(_too_big(path)) from None
     except OSError as err:
         if sink.error is not None:  # the destination failed (a full disk), not the input
             raise sink.error from None
         raise DataLoadError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+def _too_long(term: object) -> bool:
+    return (
+        isinstance(term, ox.Literal)
+        and len(term.value) > _BIG
+        and len(str(term).encode()) > MAX_TERM_BYTES
+    )
+
+
+def _too_big(path: Path) -> str:
+    return f"{path}: holds a term (a literal or an IRI) larger than 16 MiB, the parser's limit"
 
 
 class _Sink:
@@ -198,7 +210,12 @@ class _Sink:
 
 def _parse(source: Source, target: ox.NamedNode, base: str) -> Iterator[ox.Quad]:
     """The file's quads, default-graph triples moved to ``target``, reserved graphs refused."""
+    # The other parsers stop at a term past their buffer; the RDF/XML one does not, and the
+    # N-Quads text it would make could not be read back.
+    bounded = source.format.name == "rdfxml"
     for quad in ox.parse(path=source.path, format=source.format.rdf, base_iri=base):
+        if bounded and _too_long(quad.object):
+            raise DataLoadError(_too_big(source.path))
         graph = quad.graph_name
         if source.graph is not None or isinstance(graph, ox.DefaultGraph):
             yield ox.Quad(quad.subject, quad.predicate, quad.object, target)

@@ -100,9 +100,23 @@ def test_nesting_at_the_limit_goes_through_every_stage(
     assert kg.export(fmt)
 
 
-def test_a_17_mb_literal_is_one_line_and_exit_4(tmp_path: Path) -> None:
-    data = tmp_path / "big.ttl"
-    data.write_text('<urn:a> <urn:p> "' + "x" * (17 * 1024 * 1024) + '" .\n', encoding="utf-8")
+BIG = "x" * (17 * 1024 * 1024)
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "document"),
+    [
+        (".ttl", f'<urn:a> <urn:p> "{BIG}" .\n'),
+        (".nt", f'<urn:a> <urn:p> "{BIG}" .\n'),
+        (".jsonld", f'{{"@id": "urn:a", "urn:p": "{BIG}"}}'),
+        (".rdf", f'<rdf:RDF xmlns:rdf="{RDF}" xmlns:e="urn:e#"><rdf:Description '
+                 f'rdf:about="urn:a"><e:p>{BIG}</e:p></rdf:Description></rdf:RDF>'),
+    ],
+)  # fmt: skip
+def test_a_17_mb_literal_is_one_line_and_exit_4(suffix: str, document: str, tmp_path: Path) -> None:
+    data = tmp_path / f"big{suffix}"
+    data.write_text(document, encoding="utf-8")
     done = _cli("--data", str(data), "stats")
     assert done.returncode == 4, done.stderr[-500:]
     assert done.stderr.count("\n") == 1 and "16 MiB" in done.stderr
