@@ -36,17 +36,26 @@ def claim(path: str | Path) -> int:
 
     The lock goes with the process: a writer that is killed leaves its temporary unlocked, which
     is how ``sweep`` tells it from one still being written.
+    Returns -1 where the file system has no locks (``sweep`` then removes nothing there).
     """
     import fcntl
 
-    descriptor = os.open(path, os.O_RDONLY)
-    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return -1
     return descriptor
 
 
 def release(descriptor: int) -> None:
-    with contextlib.suppress(OSError):
-        os.close(descriptor)
+    if descriptor >= 0:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
 
 
 def sweep(folder: Path, prefix: str) -> int:
