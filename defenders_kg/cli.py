@@ -79,6 +79,7 @@ def command(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    _interrupt_on_sigterm()
     args = _parser(_command_named(argv)).parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -98,6 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
         return EXIT_OK
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so temporary files and folders are removed on the way out."""
+    import contextlib
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave it as it is
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _emit(text: str | bytes) -> None:
@@ -497,6 +510,24 @@ def _cmd_synth(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         raise errors.QueryParameterError("--scale must be at least 1")
     count = write_synthetic(args.output, scale=args.scale, seed=args.seed)
     print(f"defenders-kg: wrote {count} quads to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+@command(
+    "cache",
+    "List the cache's entries (input sets) with their sizes and counts, or clear them.",
+    "defenders-kg cache",
+    option("--clear", action="store_true", help="remove every entry"),
+)
+def _cmd_cache(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
+    from . import cache
+
+    if args.clear:
+        removed, freed = cache.clear()
+        print(f"defenders-kg: removed {removed} entries ({freed} bytes) from {cache.cache_dir()}",
+              file=sys.stderr)  # fmt: skip
+    else:
+        _emit(cache.listing())
     return EXIT_OK
 
 

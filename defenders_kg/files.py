@@ -7,6 +7,9 @@
 - a regular file, or a new one, is replaced atomically: the data goes to a temporary file beside
   it, which is renamed over it only once complete, so a reader sees the old file or the new one and
   a failure leaves the old one in place.
+
+Temporary files and folders are held under an advisory lock (``claim``) while they are written; a
+later run removes those whose writer died without cleaning up (``sweep``), as after SIGKILL.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +26,75 @@ from typing import BinaryIO
 from .errors import ExportError
 
 Writer = Callable[[BinaryIO], None]
+
+#: A temporary younger than this is never swept: its writer may not have claimed it yet.
+SWEEP_AFTER_SECONDS = 30.0
+
+
+def claim(path: str | Path) -> int:
+    """Lock a temporary file or folder for as long as this process lives (or until ``release``).
+
+    The lock goes with the process: a writer that is killed leaves its temporary unlocked, which
+    is how ``sweep`` tells it from one still being written.
+    Returns -1 where the file system has no locks (``sweep`` then removes nothing there).
+    """
+    import fcntl
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return -1
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return -1
+    return descriptor
+
+
+def release(descriptor: int) -> None:
+    if descriptor >= 0:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+
+
+def sweep(folder: Path, prefix: str) -> int:
+    """Remove the temporaries ``prefix`` + 8 random characters (as ``tempfile`` names them) in
+    ``folder`` that no live process holds. Returns how many were removed.
+    """
+    import fcntl
+    import re
+    import shutil
+
+    removed = 0
+    pattern = re.compile(re.escape(prefix) + "[a-z0-9_]{8}")
+    try:
+        candidates = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return 0
+    for path in candidates:
+        try:
+            if time.time() - path.lstat().st_mtime < SWEEP_AFTER_SECONDS:
+                continue
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: still being written
+            os.close(descriptor)
+            continue
+        try:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
+    return removed
 
 
 def write_output(path: str | Path | None, write: Writer) -> None:
@@ -64,10 +137,12 @@ def write_atomic(path: str | Path, data: bytes) -> None:
 def _replace_atomically(target: Path, write: Writer, *, shown: str, mode: int | None) -> None:
     import tempfile  # only writing to a regular file needs it; stdout and FIFOs start faster
 
+    sweep(target.parent, f".{target.name}.")
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as err:
         raise ExportError(f"cannot write {shown}: {err.strerror or err}") from None
+    lock = claim(temporary)
     try:
         # mkstemp makes the file private; give it the mode the file it replaces had, or 0644.
         os.chmod(temporary, mode & 0o7777 if mode is not None else 0o644)
@@ -84,3 +159,5 @@ def _replace_atomically(target: Path, write: Writer, *, shown: str, mode: int | 
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    finally:
+        release(lock)

@@ -192,9 +192,10 @@ def infer_triples(
     everything to owlrl when the compiled rules do not cover the input; ``engine="owlrl"`` always
     runs owlrl on everything.
     """
-    facts = set(facts)
+    ordered = list(dict.fromkeys(facts))  # an ill-typed literal is reported in input order
+    facts = set(ordered)
     # the literals' check (dt-not-type) is the same for both engines
-    prepared_ontology, prepared_facts = prepare(ontology), prepare(facts)
+    prepared_ontology, prepared_facts = prepare(sorted(ontology)), prepare(ordered)
     derived: set[Triple] | None = None
     if engine == "fast":
         try:

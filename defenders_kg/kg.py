@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from . import cache, engine, load
 from ._version import __version__
-from .errors import QueryParameterError
+from .errors import QueryEvaluationError, QueryParameterError
 from .queries import get_query
 from .results import QueryResult
 from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .validate import ValidationReport
 
 #: The modules whose code decides what a cache entry contains; editing them invalidates it.
-_CACHE_RELEVANT_CODE = ("load.py", "inference.py", "reasoner.py", "kg.py")
+_CACHE_RELEVANT_CODE = ("load.py", "inference.py", "reasoner.py", "kg.py", "cache.py")
 _STORE = "store"
 _ASSERTED = "asserted.nq"
 _CLOSURE = "closure.nt"
@@ -99,6 +99,7 @@ class KnowledgeGraph:
         self.reasoner: Engine = reasoner
         self._key: str | None = None
         self._stores: dict[bool, ox.Store] = {}
+        self._layers: dict[bool, Path] = {}
 
     @property
     def key(self) -> str:
@@ -110,20 +111,58 @@ class KnowledgeGraph:
         return self._key
 
     def store(self, *, inference: bool = True) -> ox.Store:
-        """The store read-only: the asserted graphs, plus with ``inference`` the closure's graph."""
+        """The store read-only: the asserted graphs, plus with ``inference`` the closure's graph.
+
+        A store that RocksDB finds corrupt is rebuilt (with a warning), never used.
+        """
         if inference not in self._stores:
-            self._stores[inference] = ox.Store.read_only(str(self.store_path(inference=inference)))
+            path = self.store_path(inference=inference)
+            try:
+                self._stores[inference] = ox.Store.read_only(str(path))
+            except (OSError, RuntimeError) as err:
+                self._rebuild(inference, _first_line(err))
+                path = self.store_path(inference=inference)
+                self._stores[inference] = ox.Store.read_only(str(path))
         return self._stores[inference]
+
+    def _rebuild(self, inference: bool, reason: str) -> None:
+        """Throw a damaged layer away; the next use builds it again."""
+        cache.discard(self._layer(inference), reason)
+        self._layers.pop(inference, None)
+        self._stores.pop(inference, None)
+
+    def _run(self, text: str, *, inference: bool) -> QueryResult:
+        """``engine.run`` on a store, rebuilt once if RocksDB finds a block corrupt mid-query."""
+        try:
+            return engine.run(self.store(inference=inference), text)
+        except QueryEvaluationError as err:
+            if "Corruption" not in str(err):
+                raise
+            self._rebuild(inference, _first_line(err))
+            return engine.run(self.store(inference=inference), text)
 
     def store_path(self, *, inference: bool = True) -> Path:
         """The folder of the persisted store, built first if needed (other processes open it)."""
         return self._layer(inference) / _STORE
 
     def _layer(self, inference: bool) -> Path:
-        """The cache folder of a layer: its store, and the exact statements as text."""
-        layer = "inferred" if inference else "asserted"
-        build = self._build_inferred if inference else self._build_asserted
-        return cache.materialize(self.key, layer, build, use_cache=self.use_cache)
+        """The cache folder of a layer (checked once per process): its store, and its text."""
+        known = self._layers.get(inference)
+        if known is None or not known.exists():  # pruned by another input set meanwhile
+            layer = "inferred" if inference else "asserted"
+            build = self._build_inferred if inference else self._build_asserted
+            self._layers[inference] = cache.materialize(
+                self.key, layer, build, use_cache=self.use_cache, about=self._about()
+            )
+        return self._layers[inference]
+
+    def _about(self) -> str:
+        """What the input set is, in a few words, for ``defenders-kg cache``."""
+        given = [str(s.path) for s in self.sources if not s.embedded]
+        if any(s.embedded and s.graph != ONTOLOGY_GRAPH for s in self.sources):
+            given.insert(0, "the embedded graph")
+        what = " + ".join(given)
+        return f"{what} ({self.reasoner})"
 
     def statements(self, *, inference: bool = True) -> tuple[Path, Path | None]:
         """The asserted statements as N-Quads, and with ``inference`` the closure as N-Triples.
@@ -133,33 +172,39 @@ class KnowledgeGraph:
         closure = self._layer(True) / _CLOSURE if inference else None
         return self._layer(False) / _ASSERTED, closure
 
-    def _build_asserted(self, folder: Path) -> None:
+    def _build_asserted(self, folder: Path) -> dict[str, int]:
         progress(f"loading {len(self.sources)} files; cached after")
         with open(folder / _ASSERTED, "wb") as stream:
             load.write_nquads(self.sources, stream)
         store = ox.Store(str(folder / _STORE))
         store.bulk_load(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS)
         store.flush()
+        return {"quads": _lines(folder / _ASSERTED), "stored": len(store)}
 
-    def _build_inferred(self, folder: Path) -> None:
+    def _build_inferred(self, folder: Path) -> dict[str, int]:
         asserted, _ = self.statements(inference=False)
-        (folder / _CLOSURE).write_bytes(self._closure(asserted))
+        closure = self._closure(asserted)
+        (folder / _CLOSURE).write_bytes(closure)
         self.store(inference=False).backup(str(folder / _STORE))
         store = ox.Store(str(folder / _STORE))
         graph = ox.NamedNode(INFERRED_GRAPH)
         store.bulk_load(path=folder / _CLOSURE, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         store.flush()
+        return {"inferred": closure.count(b"\n"), "stored": len(store)}
 
     def _closure(self, asserted: Path) -> bytes:
         """The OWL-RL closure of the asserted statements, as N-Triples, junk removed."""
         from .inference import infer_triples
 
         ontology: set[Triple] = set()
-        facts: set[Triple] = set()
+        facts: dict[Triple, None] = {}  # in file order, so errors name the first bad triple
         ontology_graph = ox.NamedNode(ONTOLOGY_GRAPH)
         for quad in ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS):
             triple = _skolem_triple(quad)
-            (ontology if quad.graph_name == ontology_graph else facts).add(triple)
+            if quad.graph_name == ontology_graph:
+                ontology.add(triple)
+            else:
+                facts[triple] = None
         progress(f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached")
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
         triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
@@ -170,12 +215,14 @@ class KnowledgeGraph:
         """The ontology's OWL-RL closure, cached apart since it depends on the ontology alone."""
         from .inference import tbox_closure
 
-        def build(folder: Path) -> None:
+        def build(folder: Path) -> dict[str, int]:
             closed = tbox_closure(ontology)
             (folder / "tbox.nt").write_text(_ntriples(sorted(closed)), encoding="utf-8")
+            return {"triples": len(closed)}
 
         key = load.fingerprint(load.ontology_sources(), __version__, "tbox", *_code_version())
-        folder = cache.materialize(key[:32], "tbox", build, use_cache=self.use_cache)
+        folder = cache.materialize(key[:32], "tbox", build, use_cache=self.use_cache,
+                                   about="the ontology's closure")  # fmt: skip
         return {
             (str(q.subject), str(q.predicate), str(q.object))
             for q in ox.parse(path=folder / "tbox.nt", format=ox.RdfFormat.N_TRIPLES)
@@ -209,15 +256,15 @@ class KnowledgeGraph:
         """
         canned = get_query(name, use_cache=self.use_cache)
         text = canned.bind(params)
-        store = self.store(inference=canned.closure(inference))
+        use_closure = canned.closure(inference)
         for ask, missing in canned.lookups(params):
-            if not engine.run(store, ask).boolean:
+            if not self._run(ask, inference=use_closure).boolean:
                 raise QueryParameterError(missing)
-        return engine.run(store, text)
+        return self._run(text, inference=use_closure)
 
     def sparql(self, text: str, *, inference: bool = True) -> QueryResult:
         """Run any SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) under the query policy."""
-        return engine.run(self.store(inference=inference), text)
+        return self._run(text, inference=inference)
 
     def evidence(self, entity: str) -> QueryResult:
         """The facts about an entity (a label or an IRI) with the sentence that states each."""
@@ -325,6 +372,17 @@ def _skolem_triple(quad: ox.Quad) -> Triple:
 def _ntriples(triples: Iterable[Triple]) -> str:
     """Triples of N-Triples terms as an N-Triples document."""
     return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+
+def _lines(path: Path) -> int:
+    """The statements of an N-Quads or N-Triples file: its lines, counted a megabyte at a time."""
+    with open(path, "rb") as stream:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def _unskolem(term: str) -> str:

@@ -1,10 +1,16 @@
 """Stage 1: find the input files and parse them with Oxigraph, one named graph per file.
 
 Every file is parsed once, by Oxigraph, into one N-Quads text from which the stores that queries
-read are bulk-loaded (see ``write_nquads`` for why the text is kept). A file with blank nodes is
-canonicalized (RDFC-1.0) and its blank nodes labelled from the canonical labels and the file's
-hash, so that labels, and every export, are the same from run to run, and two files never share a
-blank node.
+read are bulk-loaded (see ``write_nquads`` for why the text is kept). The blank nodes of a file
+are labelled in the order the parser meets them, after the file's hash, so that labels, and every
+export, are the same from run to run, and two files never share a blank node. (RDFC-1.0
+canonicalization did the same at a cost that grew with the cube of the nesting depth.)
+
+Every stage costs about linear time and memory in the file:
+
+- blank nodes nested deeper than ``MAX_NESTING`` (brackets, lists in lists, a chain of ``_:``
+  labels) are refused, since later stages (serializers, the reasoner) walk nesting recursively;
+- a term larger than the parser's buffer (16 MiB) is refused with one line.
 
 What crosses in from outside is checked first:
 
@@ -24,7 +30,7 @@ import mmap
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, cast
 
 import pyoxigraph as ox
 
@@ -40,6 +46,15 @@ if TYPE_CHECKING:
 RESERVED_GRAPHS = frozenset({ONTOLOGY_GRAPH, INFERRED_GRAPH})
 #: The most bytes that the entities of one RDF/XML document may expand to.
 MAX_ENTITY_EXPANSION = 16 * 1024 * 1024
+#: The deepest nesting of blank nodes accepted (an RDF list's spine does not count as nesting).
+MAX_NESTING = 128
+#: The longest term the parsers read (their buffer), in bytes as written in N-Triples.
+MAX_TERM_BYTES = 16 * 1024 * 1024 - 1024
+_BIG = MAX_TERM_BYTES // 6  # shorter literals cannot reach it (at most 6 bytes a character)
+#: Each blank node nested in RDF/XML takes two elements (the property, the node); Oxigraph's
+#: RDF/XML parser slows down far worse than linearly with the depth, so it is checked first.
+MAX_XML_DEPTH = 2 * MAX_NESTING + 16
+_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
 #: Suffixes accepted for ``--data``.
 DATA_KINDS: tuple[formats.Kind, ...] = ("graph", "dataset")
 
@@ -149,21 +164,65 @@ def _write_source(source: Source, stream: BinaryIO) -> None:
         _check_jsonld_contexts(path)
     target = ox.NamedNode(source.graph or USER_DATA_GRAPH)
     base = path.resolve().as_uri()
+    sink = _Sink(stream)
     try:
         if _may_have_blank_nodes(path):
-            quads: Iterable[ox.Quad] = _canonical_quads(source, target, base)
+            quads: Iterable[ox.Quad] = _labelled_quads(source, target, base)
         else:
             quads = _parse(source, target, base)
-        ox.serialize(quads, stream, format=ox.RdfFormat.N_QUADS)
+        ox.serialize(quads, cast("BinaryIO", sink), format=ox.RdfFormat.N_QUADS)
     except SyntaxError as err:
         raise DataLoadError(f"{path}: not valid {fmt.label}: {_first_line(err)}") from None
+    except MemoryError:
+        raise DataLoadError(_too_big(path)) from None
     except OSError as err:
+        if sink.error is not None:  # the destination failed (a full disk), not the input
+            raise sink.error from None
         raise DataLoadError(f"cannot read {path}: {err.strerror or err}") from None
+
+
+def _too_long(term: object) -> bool:
+    return (
+        isinstance(term, ox.Literal)
+        and len(term.value) > _BIG
+        and len(str(term).encode()) > MAX_TERM_BYTES
+    )
+
+
+def _too_big(path: Path) -> str:
+    return f"{path}: holds a term (a literal or an IRI) larger than 16 MiB, the parser's limit"
+
+
+class _Sink:
+    """The output stream, remembering a failure to write so it is not blamed on the input."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.stream.write(data)
+        except OSError as err:
+            self.error = err
+            raise
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as err:
+            self.error = err
+            raise
 
 
 def _parse(source: Source, target: ox.NamedNode, base: str) -> Iterator[ox.Quad]:
     """The file's quads, default-graph triples moved to ``target``, reserved graphs refused."""
+    # The other parsers stop at a term past their buffer; the RDF/XML one does not, and the
+    # N-Quads text it would make could not be read back.
+    bounded = source.format.name == "rdfxml"
     for quad in ox.parse(path=source.path, format=source.format.rdf, base_iri=base):
+        if bounded and _too_long(quad.object):
+            raise DataLoadError(_too_big(source.path))
         graph = quad.graph_name
         if source.graph is not None or isinstance(graph, ox.DefaultGraph):
             yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
@@ -176,22 +235,77 @@ def _parse(source: Source, target: ox.NamedNode, base: str) -> Iterator[ox.Quad]
         yield quad
 
 
-def _canonical_quads(source: Source, target: ox.NamedNode, base: str) -> list[ox.Quad]:
-    """The file's quads with blank nodes labelled canonically (RDFC-1.0) and per file."""
-    dataset = ox.Dataset(_parse(source, target, base))
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+def _labelled_quads(source: Source, target: ox.NamedNode, base: str) -> list[ox.Quad]:
+    """The file's quads, blank nodes labelled per file in the order they first appear.
+
+    Raises ``DataLoadError`` when blank nodes nest deeper than ``MAX_NESTING``.
+    """
     prefix = hashlib.sha256(str(source.path.resolve()).encode()).hexdigest()[:8]
     if source.embedded:  # the package's files relabel the same wherever they are installed
         prefix = hashlib.sha256(source.path.name.encode()).hexdigest()[:8]
+    labels: dict[str, ox.BlankNode] = {}
 
     def relabel(term: Any) -> Any:
         if isinstance(term, ox.BlankNode):
-            return ox.BlankNode(f"b{prefix}{term.value}")
+            label = labels.get(term.value)
+            if label is None:
+                label = labels[term.value] = ox.BlankNode(f"b{prefix}n{len(labels)}")
+            return label
         return term
 
-    return [
-        ox.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name) for q in dataset
+    quads = [
+        ox.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name)
+        for q in _parse(source, target, base)
     ]
+    depth = _nesting(quads)
+    if depth > MAX_NESTING:
+        raise DataLoadError(
+            f"{source.path}: blank nodes nested {depth} deep (brackets, lists in lists or a "
+            f"chain of blank nodes); at most {MAX_NESTING} are accepted"
+        )
+    return quads
+
+
+def _nesting(quads: Sequence[ox.Quad]) -> int:
+    """How deep blank nodes nest: the longest chain from a top-level node, in linear time.
+
+    Each blank node object one level below its subject, except along ``rdf:rest`` (the next cell
+    of the same list). Depths are found breadth first (0-1 BFS); cycles add nothing.
+    """
+    from collections import deque
+
+    below: dict[str, list[tuple[str, int]]] = {}  # labels: hashing them is far cheaper
+    inner: set[str] = set()  # objects of a blank node
+    subjects: set[str] = set()
+    top: set[str] = set()  # objects of an IRI: at the top, whatever else holds them
+    for quad in quads:
+        subject, thing = quad.subject, quad.object
+        if isinstance(subject, ox.BlankNode):
+            subjects.add(subject.value)
+        if not isinstance(thing, ox.BlankNode):
+            continue
+        if isinstance(subject, ox.BlankNode):
+            step = 0 if quad.predicate.value == _RDF_REST else 1
+            below.setdefault(subject.value, []).append((thing.value, step))
+            inner.add(thing.value)
+        else:
+            top.add(thing.value)
+    depth = dict.fromkeys(top | (subjects - inner), 1)
+    queue: deque[str] = deque(depth)
+    deepest = 1 if depth else 0
+    while queue:
+        node = queue.popleft()
+        level = depth[node]
+        for child, step in below.get(node, ()):
+            if child in depth and depth[child] <= level + step:
+                continue
+            depth[child] = level + step
+            deepest = max(deepest, level + step)
+            if step:
+                queue.append(child)
+            else:
+                queue.appendleft(child)
+    return deepest
 
 
 def _may_have_blank_nodes(path: Path) -> bool:
@@ -239,9 +353,24 @@ def _check_xml_entities(path: Path) -> None:
             )
         declared[name] = len(value)
 
+    depth = [0]
+
+    def on_start(name: str, attributes: object) -> None:
+        depth[0] += 1
+        if depth[0] > MAX_XML_DEPTH:
+            raise DataLoadError(
+                f"{path}: elements nested more than {MAX_XML_DEPTH} deep (blank nodes nested "
+                f"more than {MAX_NESTING} deep); refused"
+            )
+
+    def on_end(name: str) -> None:
+        depth[0] -= 1
+
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = on_entity
+    parser.StartElementHandler = on_start
+    parser.EndElementHandler = on_end
     references = 0
     longest = 0
     try:
@@ -271,6 +400,10 @@ def _check_jsonld_contexts(path: Path) -> None:
         document = json.loads(_read(path))
     except (ValueError, UnicodeDecodeError) as err:
         raise DataLoadError(f"{path}: not valid JSON-LD: {err}") from None
+    except RecursionError:
+        raise DataLoadError(
+            f"{path}: JSON nested too deep to read (objects or arrays about 1,000 deep); refused"
+        ) from None
     for reference in _context_references(document):
         raise DataLoadError(
             f"{path}: the JSON-LD @context {reference!r} would have to be fetched, and contexts "
@@ -279,16 +412,19 @@ def _check_jsonld_contexts(path: Path) -> None:
         )
 
 
-def _context_references(node: object) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "@context":
-                values = value if isinstance(value, list) else [value]
-                yield from (v for v in values if isinstance(v, str))
-            yield from _context_references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _context_references(item)
+def _context_references(document: object) -> Iterator[str]:
+    """Every ``@context`` given as a string, found without recursion (nesting has no bound)."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    values = value if isinstance(value, list) else [value]
+                    yield from (v for v in values if isinstance(v, str))
+                pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(node)
 
 
 def _read(path: Path) -> bytes:

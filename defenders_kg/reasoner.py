@@ -422,16 +422,21 @@ def _rdflib_form(literal: str, triple: Triple) -> str:
     with quiet_rdflib():
         term = Literal(lexical, datatype=URIRef(datatype))
     normal = str(term)
-    if term.datatype in OWL_RL_Datatypes:
+    # Every datatype rdflib knows is checked by its lexical space (rdflib's ill_typed, which
+    # catches "x"^^xsd:boolean); the OWL 2 RL ones also by owlrl's own conversions.
+    problem: Exception | None = ValueError(lexical) if term.ill_typed else None
+    if problem is None and term.datatype in OWL_RL_Datatypes:
         convert = AltXSDToPYTHON.get(term.datatype, lambda value: value)
         try:
             convert(normal)
         except (ValueError, ArithmeticError, TypeError) as error:
-            raise InconsistencyError(
-                f"the knowledge graph is inconsistent: {' '.join(triple)} has an ill-typed "
-                f"literal: {lexical!r} is not a valid <{datatype}>",
-                triples=(" ".join(triple),),
-            ) from error
+            problem = error
+    if problem is not None:
+        raise InconsistencyError(
+            f"the knowledge graph is inconsistent: {' '.join(triple)} has an ill-typed "
+            f"literal: {lexical!r} is not a valid <{datatype}>",
+            triples=(" ".join(triple),),
+        ) from problem
     if normal == lexical:
         return literal
     return str(ox.Literal(normal, datatype=ox.NamedNode(datatype)))
@@ -451,12 +456,18 @@ class quiet_rdflib:  # noqa: N801 - used as a lower-case context manager, like c
 
     def __enter__(self) -> None:
         import logging
+        import warnings
 
         self._logger = logging.getLogger("rdflib.term")
         self._disabled = self._logger.disabled
         self._logger.disabled = True
+        # and its "Parsing weird boolean" UserWarning, which does not go through the logger
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", category=UserWarning, module="rdflib")
 
     def __exit__(self, *exc: object) -> None:
+        self._warnings.__exit__(None, None, None)
         self._logger.disabled = self._disabled
 
 

@@ -115,9 +115,14 @@ def _target(folder: Path) -> Path:
 
 
 def _make_folder(folder: Path) -> Path:
+    from .files import claim, sweep
+
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        sweep(folder.parent, f".{folder.name}.")  # left by a run that was killed
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        claim(staging)  # held until the process ends, so no other run sweeps it
+        return staging
     except OSError as err:
         raise ExportError(f"cannot write {folder}: {err.strerror or err}") from None
 

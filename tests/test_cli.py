@@ -23,6 +23,7 @@ from defenders_kg.cli import (
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ["queries", "query", "sparql", "export", "describe", "validate", "stats"]
 COMMANDS += ["synth", "push", "serve", "docs", "site", "diagram", "void", "annotations"]
+COMMANDS += ["cache"]
 FIXTURE = ROOT / "tests" / "fixtures" / "broken" / "two-actors.ttl"
 
 

@@ -162,19 +162,21 @@ def test_the_closure_does_not_depend_on_the_hash_seed(case: str) -> None:
     assert len(answers) == 1
 
 
-def test_no_rdflib_literal_warning_reaches_stderr(tmp_path: Path) -> None:
-    # xsd:duration is outside the datatypes owlrl checks: accepted, but rdflib logs a traceback
-    # for it whenever it reads it
+@pytest.mark.parametrize("literal", ['"abc"^^xsd:duration', '"x"^^xsd:boolean'])
+def test_no_rdflib_literal_warning_reaches_stderr(literal: str, tmp_path: Path) -> None:
+    # outside the datatypes owlrl checks, and rdflib logs a traceback (or warns "Parsing weird
+    # boolean") whenever it reads them: one error line, and no warning, from every command
     odd = tmp_path / "odd.ttl"
     odd.write_text(
-        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
-        '<urn:a> <urn:p> "abc"^^xsd:duration .\n',
+        f"@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<urn:a> <urn:p> {literal} .\n",
         encoding="utf-8",
     )
     for reasoner in ("fast", "owlrl"):
-        done = _cli(tmp_path, odd, reasoner, "stats")
-        assert done.returncode == 0, done.stderr
-        assert done.stderr == ""
+        for command in ("stats", "validate"):
+            done = _cli(tmp_path, odd, reasoner, command)
+            assert done.returncode == 6, done.stderr
+            assert done.stderr.startswith("defenders-kg: error: the knowledge graph is incons")
+            assert done.stderr.count("\n") == 1 and "ill-typed literal" in done.stderr
 
 
 def _cli(

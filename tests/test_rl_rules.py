@@ -130,8 +130,11 @@ CASES = [
         'ex:a ex:p "2020-13-01"^^xsd:date .',
         "inconsistent",
     ),
-    # owlrl checks only the OWL 2 RL datatypes; xsd:duration is not one of them
-    ("dt-not-type outside RL", "", 'ex:a ex:p "later"^^xsd:duration .', "consistent"),
+    # owlrl checks only the OWL 2 RL datatypes; both engines check every datatype rdflib knows
+    # by its lexical space too (issue 23), xsd:duration and xsd:boolean included
+    ("dt-not-type outside RL", "", 'ex:a ex:p "later"^^xsd:duration .', "inconsistent"),
+    ("dt-not-type boolean", "", 'ex:a ex:p "x"^^xsd:boolean .', "inconsistent"),
+    ("dt-type boolean", "", 'ex:a ex:p "1"^^xsd:boolean .', "consistent"),
     # a literal's own datatype (dt-type2) is a triple about a literal: junk
     ("dt-type2", "ex:p rdfs:range xsd:integer .", 'ex:a ex:p "1"^^xsd:integer .', "consistent"),
     # schema vocabulary, seen through the instances
