@@ -324,7 +324,7 @@ def test_every_entity_page_marks_exactly_the_spans_of_each_fact(runner: ld.Store
         page = ld.render(runner, where, "html").body.decode()
         assert marks_beyond_the_spans(page, recorded) == [], where.name
         pages += 1
-    assert pages == 130
+    assert pages == 131
 
 
 def test_a_mark_that_no_span_of_its_fact_holds_is_found(runner: ld.StoreRunner) -> None:
