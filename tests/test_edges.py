@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -156,6 +157,9 @@ def test_serve_names_its_urls_and_ctrl_c_exits_130_quietly(tmp_path: Path) -> No
     server = _start_serve(0, tmp_path)
     try:
         assert server.stderr is not None
+        with selectors.DefaultSelector() as waiting:  # a server that says nothing must not hang
+            waiting.register(server.stderr, selectors.EVENT_READ)
+            assert waiting.select(timeout=120), "serve printed nothing"
         first = server.stderr.readline()
         assert first.startswith("defenders-kg: SPARQL endpoint at http://127.0.0.1:"), first
         endpoint = first.split(" at ")[1].split(",")[0]
