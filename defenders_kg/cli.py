@@ -3,8 +3,9 @@
 Each command is a handler function with its summary, its ``--help`` example and its options
 declared beside it (``@command``). Exit codes come from the error classes (``errors.py``); the
 README lists them: 0 success; 1 the graph does not validate; 2 usage error; 3 malformed or refused
-SPARQL; 4 unreadable or invalid input data; 5 output cannot be written; 6 the graph is
-inconsistent; 7 a remote store failed; 130 interrupted.
+SPARQL; 4 unreadable or invalid input data; 5 output cannot be written (standard output
+included); 6 the graph is inconsistent; 7 a remote store failed; 8 ``serve`` cannot listen on its
+address; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import errors, formats
+from . import errors, formats, load
 from ._version import __version__
-from .diagrams import DIAGRAMS
+from .diagrams import DIAGRAMS, DRAWINGS
+from .files import StdoutError, standard_output
 from .kg import KnowledgeGraph
 from .queries import catalogue_markdown, collect_params, list_queries
 
@@ -36,6 +38,7 @@ EXIT_INPUT = errors.DataLoadError.exit_code
 EXIT_OUTPUT = errors.ExportError.exit_code
 EXIT_INCONSISTENT = errors.InconsistencyError.exit_code
 EXIT_REMOTE = errors.RemoteError.exit_code
+EXIT_LISTEN = errors.ListenError.exit_code
 EXIT_INTERRUPTED = 130
 
 Handler = Callable[[argparse.Namespace, KnowledgeGraph], int]
@@ -84,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         kg = KnowledgeGraph(
-            args.data,
+            _data_sources(args.data, args.data_format),
             with_embedded=args.with_embedded,
             use_cache=not args.no_cache,
             reasoner=args.reasoner,
@@ -92,13 +95,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, kg)
     except errors.DefendersKGError as err:
         print(f"defenders-kg: error: {err}", file=sys.stderr)
+        if isinstance(err, StdoutError):
+            _drop_stdout()
         return err.exit_code
     except KeyboardInterrupt:
         print("defenders-kg: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`); nothing more to say
-        return EXIT_OK
+
+
+def _data_sources(data: list[str], data_format: str | None) -> list[str | load.Source]:
+    """The ``--data`` inputs: files, or with ``-`` standard input, in ``--data-format``."""
+    fmt = formats.get(data_format) if data_format else None
+    if data.count("-") > 1:
+        raise errors.DefendersKGError("--data - can be given once: standard input is read once")
+    sources: list[str | load.Source] = []
+    for item in data:
+        if item == "-":
+            if fmt is None:
+                raise errors.DefendersKGError(
+                    "--data - needs --data-format: standard input has no suffix to tell it"
+                )
+            sources.append(load.bytes_source(sys.stdin.buffer.read(), fmt))
+        elif fmt and not formats.by_suffix(Path(item).suffix, kinds=load.DATA_KINDS):
+            sources.append(load.user_source(item, fmt))
+        else:
+            sources.append(item)
+    return sources
 
 
 def _interrupt_on_sigterm() -> None:
@@ -114,11 +136,65 @@ def _interrupt_on_sigterm() -> None:
 
 
 def _emit(text: str | bytes) -> None:
-    if isinstance(text, bytes):
-        sys.stdout.buffer.write(text)
-    else:
-        sys.stdout.write(text)
-    sys.stdout.flush()
+    stdout = standard_output()
+    try:
+        stdout.write(text.encode("utf-8") if isinstance(text, str) else text)
+        stdout.flush()
+    except OSError as err:
+        raise StdoutError(err) from None
+
+
+def _drop_stdout() -> None:
+    """Point a failed stdout at /dev/null: Python's flush at exit would print a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):  # stdout was closed: nothing to flush
+        pass
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a time-out, a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free port) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _http_url(text: str) -> str:
+    """An argparse type: an absolute http or https URL with a host (and a valid port)."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(text)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises ValueError on a port out of range or not a number)
+    except ValueError:
+        valid = False
+    if not valid or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {text!r}")
+    return text
 
 
 # Options shared by several commands.
@@ -126,10 +202,18 @@ NO_INFERENCE = option("--no-inference", action="store_true", help="query the ass
 ENDPOINT = option(
     "--endpoint",
     metavar="URL",
+    type=_http_url,
     help="run on a remote SPARQL 1.1 query endpoint instead (Oxigraph: .../query)",
 )
 REMOTE_TIMEOUT = option(
-    "--timeout", type=float, default=30.0, help="seconds per remote request (default 30)"
+    "--timeout", type=_seconds, default=30.0, help="seconds per remote request (default 30)"
+)
+WIDTH = option(
+    "--width",
+    type=int,
+    metavar="N",
+    help="cut the table's widest columns to fit N characters (default: $COLUMNS, else the "
+    "terminal's width, else no limit; 0: no limit)",
 )
 LAYER = (
     False,
@@ -184,13 +268,28 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     NO_INFERENCE,
     ENDPOINT,
     REMOTE_TIMEOUT,
+    WIDTH,
 )
 def _cmd_query(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     params = collect_params(_split_param(item) for item in args.param)
     inference = False if args.no_inference else None
     result = _source(args, kg).query(args.name, params, inference=inference)
-    _emit(result.encode(args.format))
+    _emit(result.encode(args.format, width=_table_width(args.width)))
     return EXIT_OK
+
+
+def _table_width(given: int | None) -> int | None:
+    """The width a table must fit: ``--width``, else ``$COLUMNS``, else the terminal's when
+    stdout is one; None (no limit) for 0 or when writing into a pipe or file."""
+    if given is not None:
+        return given if given > 0 else None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else None
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def _split_param(item: str) -> tuple[str, str]:
@@ -204,6 +303,11 @@ def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | Re
     """The embedded (or --data) graph, or the remote endpoint named by --endpoint."""
     if args.endpoint is None:
         return kg
+    if args.data:
+        raise errors.DefendersKGError(
+            "--data is not read with --endpoint: the query runs on the endpoint's data "
+            "(send yours there with defenders-kg push)"
+        )
     from .remote import Connection, RemoteKnowledgeGraph
 
     return RemoteKnowledgeGraph(args.endpoint, Connection(timeout=args.timeout))
@@ -221,26 +325,29 @@ def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | Re
     NO_INFERENCE,
     ENDPOINT,
     REMOTE_TIMEOUT,
+    WIDTH,
     exclusive=[
         (
             True,
             [
                 option("query", nargs="?", help="the query text"),
-                option("--file", help="read the query from a file"),
+                option("--file", help="read the query from a file (- reads standard input)"),
             ],
         )
     ],
 )
 def _cmd_sparql(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     if args.file is not None:
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
+        try:  # utf-8-sig: a byte-order mark, as some editors write, is not part of the query
+            raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+            text = raw.decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
             raise errors.DataLoadError(f"cannot read {args.file}: {err}") from None
     else:
         text = args.query
     result = _source(args, kg).sparql(text, inference=not args.no_inference)
-    _emit(result.encode(args.format or ("turtle" if result.kind == "graph" else "table")))
+    fmt = args.format or ("turtle" if result.kind == "graph" else "table")
+    _emit(result.encode(fmt, width=_table_width(args.width)))
     return EXIT_OK
 
 
@@ -266,21 +373,43 @@ def _cmd_sparql(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     exclusive=[LAYER],
 )
 def _cmd_export(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    fmt = args.format or _format_from_suffix(args.output) or "turtle"
-    count = kg.export_to(args.output, fmt, inferred=not args.asserted, profile=args.profile)
-    if args.void:
-        from .files import write_atomic
+    from .files import check_outputs, write_atomic
 
+    fmt = _output_format(args.output, args.format, default="turtle")
+    if args.void is not None:
+        _output_format(args.void, "turtle", option_name="--void")
+    check_outputs(args.output, *([args.void] if args.void is not None else []))
+    count = kg.export_to(args.output, fmt, inferred=not args.asserted, profile=args.profile)
+    if args.void is not None:
         text = _export_description(kg, args, fmt, count)
         write_atomic(args.void, text.encode("utf-8"))
     return EXIT_OK
 
 
-def _format_from_suffix(output: str | None) -> str | None:
-    if not output or output == "-":
-        return None
-    found = formats.by_suffix(Path(output).suffix, kinds=("graph", "dataset"))
-    return found.name if found else None
+def _output_format(
+    output: str | None, given: str | None, *, default: str = "turtle", option_name: str = "--format"
+) -> str:
+    """The RDF format of an output: ``given``, else the one its suffix names, else ``default``
+    (standard output, or no suffix). A suffix that names another format than ``given`` is
+    refused, and so is an unknown suffix when nothing else says which format to write."""
+    suffix = "" if output in (None, "-") else Path(str(output)).suffix
+    found = formats.by_suffix(suffix, kinds=("graph", "dataset")) if suffix else None
+    if given is not None:
+        if found is not None and found.name != given:
+            raise errors.FormatError(
+                f"{output}: the suffix {suffix} means {found.label}, but {option_name} writes "
+                f"{formats.get(given).label}; change one of them"
+            )
+        return given
+    if found is not None:
+        return found.name
+    if suffix:
+        known = ", ".join(formats.suffixes(("graph", "dataset")))
+        raise errors.FormatError(
+            f"{output}: {suffix!r} is not the suffix of an RDF format (use one of {known}, "
+            "or give --format)"
+        )
+    return default
 
 
 def _export_description(kg: KnowledgeGraph, args: argparse.Namespace, fmt: str, count: int) -> str:
@@ -341,17 +470,20 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option(
         "--endpoint",
         metavar="URL",
+        type=_http_url,
         help="the store's SPARQL query URL, to check the push "
         "(derived from --store for Oxigraph, Fuseki and Virtuoso)",
     ),
     option("--graph", help="replace only this named graph, with all triples merged"),
-    option("--timeout", type=float, default=300.0, help="seconds per request (default 300)"),
+    option("--timeout", type=_seconds, default=300.0, help="seconds per request (default 300)"),
     exclusive=[
         LAYER,
         (
             True,
             [
-                option("--store", help="Graph Store Protocol URL (Oxigraph: .../store)"),
+                option(
+                    "--store", type=_http_url, help="Graph Store Protocol URL (Oxigraph: .../store)"
+                ),
                 option(
                     "--bulk", metavar="FILE.nq", help="write N-Quads for the store's own loader"
                 ),
@@ -363,6 +495,10 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .remote import Connection, bulk_commands, bulk_file, push
 
     if args.bulk is not None:
+        from .files import check_outputs
+
+        _output_format(args.bulk, "nquads", option_name="push --bulk")
+        check_outputs(args.bulk)
         count = bulk_file(kg, args.bulk, inferred=not args.asserted)
         print(f"defenders-kg: wrote {count} statements to {args.bulk}; load them with:\n"
               f"{bulk_commands(args.bulk)}", file=sys.stderr, end="")  # fmt: skip
@@ -380,11 +516,11 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     "Serve a read-only SPARQL 1.1 endpoint (/sparql) and a query page (/) over the closure.",
     "defenders-kg serve --port 8000 --timeout 10 --max-rows 10000",
     option("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"),
-    option("--port", type=int, default=8000),
-    option("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)"),
-    option("--max-rows", type=int, default=10_000, help="result rows allowed (default 10000)"),
-    option("--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"),
-    option("--workers", type=int, default=2, help="query worker processes (default 2)"),
+    option("--port", type=_port, default=8000, help="port to listen on (default 8000; 0: any)"),
+    option("--timeout", type=_seconds, default=10.0, help="seconds a query may run (default 10)"),
+    option("--max-rows", type=_count, default=10_000, help="result rows allowed (default 10000)"),
+    option("--max-bytes", type=_count, default=64 * 1024, help="longest query or body, in bytes"),
+    option("--workers", type=_count, default=2, help="query worker processes (default 2)"),
 )
 def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .server import Limits, serve
@@ -418,6 +554,7 @@ def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("-o", "--output", required=True, help="output folder: new, empty, or an earlier site"),
     option(
         "--base-url",
+        type=_http_url,
         help="where the site will be published; .htaccess redirects the IRIs there "
         "(default https://defenders-kg.github.io/defenders-kg/)",
     ),
@@ -440,12 +577,15 @@ def _cmd_site(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     "Draw the cast network, the ontology or the timeline with Graphviz.",
     "defenders-kg diagram cast -o cast.png",
     option("kind", choices=DIAGRAMS),
-    option("-o", "--output", required=True, help="output file: .svg, .png or .dot"),
+    option("-o", "--output", required=True, help="output file: .svg, .png or .dot; - is stdout"),
+    option("--format", choices=DRAWINGS, help="default: from the -o suffix; svg for stdout"),
 )
 def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .diagrams import render
+    from .files import check_outputs
 
-    render(kg, args.kind, args.output)
+    check_outputs(args.output)
+    render(kg, args.kind, args.output, args.format)
     return EXIT_OK
 
 
@@ -470,13 +610,20 @@ def _cmd_annotations(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     "void",
     "Describe the dataset in VoID and DCAT (counts, vocabularies, licence, endpoint).",
     "defenders-kg void -o void.ttl",
-    option("-o", "--output", help="output file (default: stdout)"),
-    option("--endpoint-url", default="http://127.0.0.1:8000/sparql", help="SPARQL endpoint"),
+    option("-o", "--output", help="output file, Turtle (default: stdout, also '-')"),
+    option(
+        "--endpoint-url",
+        type=_http_url,
+        default="http://127.0.0.1:8000/sparql",
+        help="SPARQL endpoint",
+    ),
 )
 def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .describe_dataset import VoidCounts, vocabularies, void_description
-    from .files import write_atomic
+    from .files import check_outputs, write_atomic
 
+    _output_format(args.output, "turtle", option_name="void")
+    check_outputs(args.output)
     stats = kg.stats()
     layers = {
         "ontology": stats.ontology_triples,
@@ -488,10 +635,7 @@ def _cmd_void(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     )
     store = kg.store(inference=True)
     text = void_description(counts, vocabularies(store), endpoint=args.endpoint_url)
-    if args.output:
-        write_atomic(args.output, text.encode("utf-8"))
-    else:
-        _emit(text)
+    write_atomic(args.output or "-", text.encode("utf-8"))
     return EXIT_OK
 
 
@@ -537,7 +681,7 @@ def _command_named(argv: Sequence[str]) -> str | None:
     Building the options of all fourteen commands costs a warm query a tenth of its time, so
     ``main`` builds only the named command's. Without one (``--help``, a typo), all are built.
     """
-    takes_value = ("--data", "--reasoner")
+    takes_value = ("--data", "--data-format", "--reasoner")
     tokens = iter(argv)
     for token in tokens:
         if token.startswith("-"):
@@ -615,6 +759,13 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         metavar="FILE",
         help=f"instance data ({suffixes}) replacing the embedded graph; repeatable",
         **data_default,
+    )
+    format_default: dict[str, Any] = {"default": None} if defaults else suppress
+    parser.add_argument(
+        "--data-format",
+        choices=formats.RDF_NAMES,
+        help="the format of --data - (standard input) and of files without a known suffix",
+        **format_default,
     )
     parser.add_argument(
         "--with-embedded",

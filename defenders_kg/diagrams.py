@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 Diagram = Literal["cast", "ontology", "timeline"]
 DIAGRAMS: tuple[str, ...] = ("cast", "ontology", "timeline")
+#: The formats a diagram is written in: drawn by Graphviz, or its DOT source.
+DRAWINGS: tuple[str, ...] = ("svg", "png", "dot")
 _PREFIXES = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -154,12 +156,27 @@ def diagram_source(kg: KnowledgeGraph, kind: str) -> str:
     return _BUILDERS[kind](kg)
 
 
-def render(kg: KnowledgeGraph, kind: str, output: str | Path) -> None:
-    """Draw a diagram to ``output`` (``.svg``, ``.png`` or ``.dot``), written atomically."""
+def drawing_format(output: str | Path, given: str | None = None) -> str:
+    """``given``, else the format the suffix of ``output`` names; SVG for standard output (-).
+
+    A suffix that names another drawing format than ``given`` is refused."""
+    suffix = "" if str(output) == "-" else Path(output).suffix.lower().lstrip(".")
+    if given is not None:
+        if suffix in DRAWINGS and suffix != given:
+            raise FormatError(f"{output}: the suffix .{suffix} contradicts --format {given}")
+        return given
+    if str(output) == "-":
+        return "svg"
+    if suffix not in DRAWINGS:
+        raise FormatError(f"{output}: a diagram is written as .svg, .png or .dot")
+    return suffix
+
+
+def render(kg: KnowledgeGraph, kind: str, output: str | Path, fmt: str | None = None) -> None:
+    """Draw a diagram to ``output`` (``.svg``, ``.png`` or ``.dot``, or ``-`` for stdout, with
+    ``fmt`` when the suffix does not say), written by the rules of ``defenders_kg.files``."""
     target = Path(output)
-    fmt = target.suffix.lower().lstrip(".")
-    if fmt not in ("svg", "png", "dot"):
-        raise FormatError(f"{target}: a diagram is written as .svg, .png or .dot")
+    fmt = drawing_format(output, fmt)
     source = diagram_source(kg, kind)
     if fmt == "dot":
         write_atomic(target, source.encode("utf-8"))

@@ -98,3 +98,10 @@ class RemoteError(DefendersKGError):
 
     exit_code = 7
     http_status = 502
+
+
+class ListenError(DefendersKGError):
+    """The endpoint cannot listen on the address asked for (the port is busy or not allowed)."""
+
+    exit_code = 8
+    http_status = 500

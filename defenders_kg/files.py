@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import ExportError
+from .errors import DefendersKGError, ExportError
 
 Writer = Callable[[BinaryIO], None]
 
@@ -97,14 +97,33 @@ def sweep(folder: Path, prefix: str) -> int:
     return removed
 
 
+class StdoutError(ExportError):
+    """Standard output is closed, full, or its reader went away."""
+
+    def __init__(self, err: OSError | None = None) -> None:
+        reason = "it is closed" if err is None else err.strerror or str(err)
+        super().__init__(f"cannot write standard output: {reason}")
+
+
+def standard_output() -> BinaryIO:
+    """The binary standard output; ``StdoutError`` when the process was started without one."""
+    if sys.stdout is None:
+        raise StdoutError()
+    return sys.stdout.buffer
+
+
 def write_output(path: str | Path | None, write: Writer) -> None:
     """Call ``write`` with a binary stream that ends up at ``path`` (see the module docstring).
 
     Raises ``ExportError`` when the destination cannot be written.
     """
     if path is None or str(path) == "-":
-        write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        stdout = standard_output()
+        try:
+            write(stdout)
+            stdout.flush()
+        except OSError as err:
+            raise StdoutError(err) from None
         return
     target = Path(os.path.realpath(path))
     try:
@@ -123,6 +142,38 @@ def write_output(path: str | Path | None, write: Writer) -> None:
             raise ExportError(f"cannot write {path}: {err.strerror or err}") from None
         return
     _replace_atomically(target, write, shown=str(path), mode=mode)
+
+
+def check_outputs(*paths: str | Path | None) -> None:
+    """Refuse, before anything is written, outputs that name one file twice or cannot be written.
+
+    Two outputs on one file (or both on standard output) would leave only the last one; an
+    output in a missing folder would fail after the others were written.
+    """
+    seen: dict[str, str] = {}
+    for path in paths:
+        to_stdout = path is None or str(path) == "-"
+        shown = "standard output" if to_stdout else str(path)
+        where = shown if to_stdout else os.path.realpath(str(path))
+        if where in seen:
+            both = f"{shown} twice" if seen[where] == shown else f"{seen[where]} and {shown}"
+            raise DefendersKGError(f"two outputs would write one file ({both}); name two files")
+        seen[where] = shown
+        if not to_stdout:
+            _check_writable(Path(where), shown)
+
+
+def _check_writable(target: Path, shown: str) -> None:
+    if target.is_dir():
+        raise ExportError(f"cannot write {shown}: it is a directory")
+    if target.exists() and not target.is_file():
+        problem = None if os.access(target, os.W_OK) else "permission denied"
+    elif not target.parent.is_dir():
+        problem = f"no such directory {target.parent}"
+    else:  # a regular file is replaced by a new one beside it, so its folder must be writable
+        problem = None if os.access(target.parent, os.W_OK) else "permission denied"
+    if problem:
+        raise ExportError(f"cannot write {shown}: {problem}")
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

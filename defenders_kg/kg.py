@@ -13,8 +13,8 @@ is parsed again.
 from __future__ import annotations
 
 import io
-import os
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
@@ -72,9 +72,10 @@ class Stats(NamedTuple):
 class KnowledgeGraph:
     """The ontology plus instance data: query it, infer over it, validate it, export it.
 
-    With no ``data`` it is the embedded graph of the source document; ``data`` (one path or a
-    list of them) replaces that graph, or adds to it with ``with_embedded=True``. The stores are
-    cached on disk, keyed by the inputs, the package version and the reasoner.
+    With no ``data`` it is the embedded graph of the source document; ``data`` (a path, an rdflib
+    ``Graph`` or ``Dataset``, or a list of them) replaces that graph, or adds to it with
+    ``with_embedded=True``. The stores are cached on disk, keyed by the inputs (files by path, size
+    and time; rdflib graphs by content), the package version and the reasoner.
 
     >>> kg = KnowledgeGraph()
     >>> result = kg.query("actors-reprising-roles")
@@ -84,7 +85,7 @@ class KnowledgeGraph:
 
     def __init__(
         self,
-        data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+        data: load.DataItem | Graph | Sequence[load.DataItem | Graph] = (),
         *,
         with_embedded: bool = False,
         use_cache: bool = True,
@@ -173,7 +174,10 @@ class KnowledgeGraph:
         return self._layer(False) / _ASSERTED, closure
 
     def _build_asserted(self, folder: Path) -> dict[str, int]:
-        progress(f"loading {len(self.sources)} files; cached after")
+        data = [s for s in self.sources if s.graph != ONTOLOGY_GRAPH]
+        ontology = len(self.sources) - len(data)
+        progress(f"loading {len(data)} data file{'s' if len(data) != 1 else ''} and the "
+                 f"{ontology} ontology files (parsed once, then cached)")  # fmt: skip
         with open(folder / _ASSERTED, "wb") as stream:
             load.write_nquads(self.sources, stream)
         store = ox.Store(str(folder / _STORE))
@@ -205,9 +209,14 @@ class KnowledgeGraph:
                 ontology.add(triple)
             else:
                 facts[triple] = None
-        progress(f"inferring over {len(ontology) + len(facts)} triples ({self.reasoner}); cached")
+        progress(f"inferring over {len(ontology) + len(facts):,} triples ({len(facts):,} of data) "
+                 f"with the {self.reasoner} reasoner (then cached)")  # fmt: skip
+        started = time.monotonic()
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
         triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
+        seconds = max(time.monotonic() - started, 1e-3)
+        progress(f"inferred {len(triples):,} new triples in {seconds:.1f} s "
+                 f"({(len(ontology) + len(facts)) / seconds:,.0f} input triples/s)")  # fmt: skip
         unskolemized = ((_unskolem(s), _unskolem(p), _unskolem(o)) for s, p, o in triples)
         return _ntriples(unskolemized).encode("utf-8")
 

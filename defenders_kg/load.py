@@ -28,6 +28,7 @@ import io
 import json
 import mmap
 import os
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, cast
@@ -63,7 +64,8 @@ class Source(NamedTuple):
     """One input file and the named graph its triples go into.
 
     ``graph`` is ``None`` for dataset formats, whose named graphs are kept (their default graph
-    goes into the user-data graph). ``embedded`` files ship with the package.
+    goes into the user-data graph). ``embedded`` files ship with the package or were written by
+    it from data in memory (standard input, an rdflib graph); they are keyed by content.
     """
 
     path: Path
@@ -87,28 +89,68 @@ def ontology_sources() -> list[Source]:
     return [Source(p, ONTOLOGY_GRAPH, turtle, embedded=True) for p in paths.ontology_files()]
 
 
-def user_source(path: str | os.PathLike[str]) -> Source:
-    """A ``--data`` file; its format comes from its suffix."""
+def user_source(path: str | os.PathLike[str], fmt: Format | None = None) -> Source:
+    """A ``--data`` file; its format is ``fmt``, else the one its suffix names."""
     path = Path(path)
-    fmt = formats.by_suffix(path.suffix, kinds=DATA_KINDS)
+    fmt = fmt or formats.by_suffix(path.suffix, kinds=DATA_KINDS)
     if fmt is None:
         known = ", ".join(formats.suffixes(DATA_KINDS))
-        raise DataLoadError(f"{path}: unknown RDF file suffix {path.suffix!r} (use one of {known})")
+        raise DataLoadError(
+            f"{path}: unknown RDF file suffix {path.suffix!r} (use one of {known}, "
+            "or give --data-format)"
+        )
     return Source(path, None if fmt.kind == "dataset" else USER_DATA_GRAPH, fmt)
 
 
+def bytes_source(data: bytes, fmt: Format) -> Source:
+    """Data held in memory (standard input, say) as a source: a file named by its content in
+    the process's scratch folder, so that the same data gets the same cache entry."""
+    from .cache import scratch_dir
+
+    digest = hashlib.sha256(data).hexdigest()
+    path = scratch_dir() / "inputs" / f"{digest[:32]}{fmt.suffixes[0]}"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_bytes(data)
+    return Source(path, None if fmt.kind == "dataset" else USER_DATA_GRAPH, fmt, embedded=True)
+
+
+def rdflib_source(graph: Graph) -> Source:
+    """An rdflib Graph (its triples) or Dataset (its named graphs too) as a source."""
+    from rdflib import ConjunctiveGraph
+
+    fmt = formats.get("nquads" if isinstance(graph, ConjunctiveGraph) else "nt")  # a Dataset is one
+    return bytes_source(graph.serialize(format=fmt.name, encoding="utf-8"), fmt)
+
+
+def _is_rdflib_graph(item: object) -> bool:
+    rdflib = sys.modules.get("rdflib")  # not imported: then it cannot be an rdflib graph
+    return rdflib is not None and isinstance(item, rdflib.Graph)
+
+
+DataItem = str | os.PathLike[str] | Source
+"""One input: a path, a ``Source``, or an rdflib ``Graph`` or ``Dataset``."""
+
+
 def resolve_sources(
-    data: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] = (),
+    data: DataItem | Graph | Sequence[DataItem | Graph] = (),
     *,
     with_embedded: bool = False,
 ) -> list[Source]:
     """The ontology, then the embedded graph unless user data replaces it, then the user data."""
-    if isinstance(data, (str, os.PathLike)):
-        data = [data]  # one path, not a sequence of one-letter paths
+    if isinstance(data, (str, os.PathLike, Source)) or _is_rdflib_graph(data):
+        data = [data]  # type: ignore[list-item]  # one input, not a sequence of letters or triples
+    items: Sequence[DataItem | Graph] = data  # type: ignore[assignment]
     sources = ontology_sources()
-    if not data or with_embedded:
+    if not items or with_embedded:
         sources += embedded_sources()
-    sources += [user_source(p) for p in data]
+    for item in items:
+        if isinstance(item, Source):
+            sources.append(item)
+        elif _is_rdflib_graph(item):
+            sources.append(rdflib_source(item))  # type: ignore[arg-type]
+        else:
+            sources.append(user_source(item))  # type: ignore[arg-type]
     return sources
 
 
@@ -216,11 +258,27 @@ class _Sink:
 
 
 def _parse(source: Source, target: ox.NamedNode, base: str) -> Iterator[ox.Quad]:
-    """The file's quads, default-graph triples moved to ``target``, reserved graphs refused."""
+    """The file's quads, default-graph triples moved to ``target``, reserved graphs refused.
+
+    A UTF-8 byte-order mark (which some editors write) is skipped: Oxigraph reads it as data.
+    """
+    with open(source.path, "rb") as stream:
+        if stream.read(len(_BOM)) == _BOM:  # parsed from Python; a path is parsed by Rust, faster
+            quads = ox.parse(stream, format=source.format.rdf, base_iri=base)
+            yield from _moved(source, target, quads)
+            return
+    quads = ox.parse(path=source.path, format=source.format.rdf, base_iri=base)
+    yield from _moved(source, target, quads)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _moved(source: Source, target: ox.NamedNode, quads: Iterator[ox.Quad]) -> Iterator[ox.Quad]:
     # The other parsers stop at a term past their buffer; the RDF/XML one does not, and the
     # N-Quads text it would make could not be read back.
     bounded = source.format.name == "rdfxml"
-    for quad in ox.parse(path=source.path, format=source.format.rdf, base_iri=base):
+    for quad in quads:
         if bounded and _too_long(quad.object):
             raise DataLoadError(_too_big(source.path))
         graph = quad.graph_name
@@ -404,6 +462,11 @@ def _check_jsonld_contexts(path: Path) -> None:
         raise DataLoadError(
             f"{path}: JSON nested too deep to read (objects or arrays about 1,000 deep); refused"
         ) from None
+    if not _looks_like_jsonld(document):
+        raise DataLoadError(
+            f"{path}: is JSON but not JSON-LD: it has no @context, @id, @graph or other @ "
+            "keyword, and no IRI as a key, so it would load as no triples"
+        )
     for reference in _context_references(document):
         raise DataLoadError(
             f"{path}: the JSON-LD @context {reference!r} would have to be fetched, and contexts "
@@ -412,19 +475,34 @@ def _check_jsonld_contexts(path: Path) -> None:
         )
 
 
-def _context_references(document: object) -> Iterator[str]:
-    """Every ``@context`` given as a string, found without recursion (nesting has no bound)."""
+def _nodes(document: object) -> Iterator[object]:
+    """Every object, array and value of a JSON document, found without recursion (nesting has no
+    bound)."""
     pending = [document]
     while pending:
         node = pending.pop()
+        yield node
         if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "@context":
-                    values = value if isinstance(value, list) else [value]
-                    yield from (v for v in values if isinstance(v, str))
-                pending.append(value)
+            pending.extend(node.values())
         elif isinstance(node, list):
             pending.extend(node)
+
+
+def _looks_like_jsonld(document: object) -> bool:
+    """Whether any object in the document has a JSON-LD keyword or an absolute IRI as a key."""
+    return any(
+        isinstance(node, dict) and any(key.startswith("@") or ":" in key for key in node)
+        for node in _nodes(document)
+    )
+
+
+def _context_references(document: object) -> Iterator[str]:
+    """Every ``@context`` given as a string."""
+    for node in _nodes(document):
+        if isinstance(node, dict) and "@context" in node:
+            value = node["@context"]
+            values = value if isinstance(value, list) else [value]
+            yield from (v for v in values if isinstance(v, str))
 
 
 def _read(path: Path) -> bytes:

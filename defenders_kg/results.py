@@ -9,6 +9,10 @@ when asked for (``rows``, ``records()``, the table, DataFrames).
 
 from __future__ import annotations
 
+import datetime
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from functools import cached_property
 from typing import IO, Any, Literal, cast
 
@@ -52,7 +56,10 @@ class _RowLimitError(OSError):
 class QueryResult:
     """The answer to a query: rows for SELECT, a boolean for ASK, triples for CONSTRUCT/DESCRIBE.
 
-    Terms are pyoxigraph terms; ``None`` in a row is an unbound variable.
+    Terms are pyoxigraph terms; ``None`` in a row is an unbound variable. Iterating gives the
+    rows (tuples of terms), the triples, or the boolean; ``to_rdflib()`` gives them as rdflib
+    terms, ``graph()`` a graph result as an rdflib ``Graph``, and ``records()`` the rows as
+    dictionaries of Python values.
     """
 
     def __init__(self, kind: Kind, data: bytes = b"", boolean: bool | None = None) -> None:
@@ -127,12 +134,47 @@ class QueryResult:
         count = self._data.count(b"\n")
         return count - 1 if self.kind == "select" else count
 
-    def records(self) -> list[dict[str, str]]:
-        """Rows as dictionaries of plain strings (lexical forms and IRIs), unbound left out."""
+    def __iter__(self) -> Iterator[Any]:
+        """The rows of a SELECT, the triples of a CONSTRUCT or DESCRIBE, the boolean of an ASK."""
+        if self.kind == "ask":
+            return iter([bool(self.boolean)])
+        return iter(self.triples if self.kind == "graph" else self.rows)
+
+    def records(self, *, strings: bool = False) -> list[dict[str, Any]]:
+        """Rows as dictionaries, unbound variables left out.
+
+        Values are Python values: ``int``, ``Decimal``, ``float``, ``bool``, ``datetime.date``
+        and ``datetime.datetime`` for literals of those XSD types, ``str`` for other literals
+        (their lexical form), IRIs and blank nodes (``_:label``). With ``strings=True`` every
+        value is a ``str``, as the CSV results write it.
+        """
+        convert = _csv_value if strings else _python_value
         return [
-            {name: _csv_value(term) for name, term in zip(self.variables, row, strict=True) if term}
+            {name: convert(term) for name, term in zip(self.variables, row, strict=True) if term}
             for row in self.rows
         ]
+
+    def to_rdflib(self) -> Any:
+        """This result in rdflib terms: a list of row tuples (``None`` where unbound) for
+        SELECT, an rdflib ``Graph`` for CONSTRUCT and DESCRIBE (as ``graph()``), the boolean
+        for ASK."""
+        if self.kind == "graph":
+            return self.graph()
+        if self.kind == "ask":
+            return bool(self.boolean)
+        return [tuple(None if t is None else to_rdflib(t) for t in row) for row in self.rows]
+
+    def graph(self) -> Any:
+        """A CONSTRUCT or DESCRIBE result as an rdflib ``Graph``, with the project's prefixes."""
+        from rdflib import Graph
+
+        if self.kind != "graph":
+            raise FormatError(f"a {self.kind.upper()} result has no graph; use rows or records()")
+        graph = Graph()
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        graph.parse(data=self._data, format="nt")
+        return graph
 
     def to_dataframe(self) -> Any:
         """The rows as a pandas DataFrame with typed columns (needs ``defenders-kg[pandas]``).
@@ -155,11 +197,15 @@ class QueryResult:
             columns[name] = _typed_column(pd, terms)
         return pd.DataFrame(columns, columns=self.variables)
 
-    def serialize(self, format: str = "table") -> str:
-        """This result in a W3C results format, a table, or (graph results) an RDF syntax."""
-        return self.encode(format).decode("utf-8")
+    def serialize(self, format: str = "table", *, width: int | None = None) -> str:
+        """This result in a W3C results format, a table, or (graph results) an RDF syntax.
 
-    def encode(self, format: str = "table") -> bytes:
+        The table's cells show control characters escaped (``\\x1b``, ``\\n``); with ``width``
+        its widest columns are cut (with ``…``) until each line fits in that many characters.
+        """
+        return self.encode(format, width=width).decode("utf-8")
+
+    def encode(self, format: str = "table", *, width: int | None = None) -> bytes:
         """``serialize`` as bytes: what the endpoint sends."""
         if self.kind == "graph":
             fmt = formats.get("turtle" if format == "table" else format, kinds=("graph",))
@@ -169,7 +215,7 @@ class QueryResult:
             return ox.serialize(triples, format=fmt.rdf, prefixes=PREFIXES) or b""
         fmt = formats.get(format, kinds=("results", "text"))
         if fmt.name == "table":
-            return self._table().encode("utf-8")
+            return self._table(width).encode("utf-8")
         if self.kind == "ask":
             if fmt.name not in ("json", "xml"):
                 raise FormatError(f"{fmt.name} is defined for SELECT results only; use json or xml")
@@ -182,16 +228,20 @@ class QueryResult:
         solutions = ox.parse_query_results(self._data, format=ox.QueryResultsFormat.TSV)
         return solutions.serialize(format=fmt.results) or b""
 
-    def _table(self) -> str:
+    def _table(self, width: int | None = None) -> str:
         if self.kind == "ask":
             return "yes\n" if self.boolean else "no\n"
         header = list(self.variables)
-        body = [[_display(term) for term in row] for row in self.rows]
-        widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-        lines.append("  ".join("-" * w for w in widths))
-        for row in body:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        body = [[_escaped(_display(term)) for term in row] for row in self.rows]
+        natural = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+        widths = _fitted(natural, width)
+
+        def line(cells: list[str]) -> str:
+            cut = (_cut(c, w).ljust(w) for c, w in zip(cells, widths, strict=True))
+            return "  ".join(cut).rstrip()
+
+        lines = [line(header), "  ".join("-" * w for w in widths)]
+        lines += [line(row) for row in body]
         lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
         return "\n".join(lines) + "\n"
 
@@ -209,6 +259,37 @@ def _reordered(tsv: bytes, order: list[str]) -> bytes:
     reordered = [b"\t".join(line.split(b"\t")[i] for i in columns) if line else line
                  for line in lines]  # fmt: skip
     return b"\n".join(reordered)
+
+
+#: C0 and C1 control characters, DEL included: a table cell shows them escaped, so that data
+#: cannot move the cursor or recolour the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: The narrowest a column is cut to.
+_MIN_COLUMN = 4
+
+
+def _escaped(text: str) -> str:
+    return _CONTROL.sub(lambda m: _NAMED_CONTROLS.get(m[0], f"\\x{ord(m[0]):02x}"), text)
+
+
+def _fitted(natural: list[int], width: int | None) -> list[int]:
+    """Column widths that fit ``width`` (two spaces between columns): the widest columns are
+    narrowed to one common cap, never below ``_MIN_COLUMN``. No width, or too little, changes
+    nothing beyond that floor."""
+    if width is None or not natural:
+        return natural
+    room = width - 2 * (len(natural) - 1)
+    if sum(natural) <= room:
+        return natural
+    cap = max(natural)
+    while cap > _MIN_COLUMN and sum(min(w, cap) for w in natural) > room:
+        cap -= 1
+    return [min(w, cap) for w in natural]
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _too_large(limit: int | None, what: str) -> str:
@@ -252,6 +333,60 @@ def _display(term: Term | None) -> str:
     if isinstance(term, ox.Literal):
         return term.value.replace("\n", " ")
     return str(term)
+
+
+def to_rdflib(term: Term) -> Any:
+    """A pyoxigraph term as the equal rdflib term (a literal keeps its lexical form)."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD + "string":  # rdflib's parsers make these plain literals
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise FormatError(f"rdflib has no term for the quoted triple {term}")
+
+
+def _python_value(term: Term) -> Any:
+    """A literal of a numeric, boolean or date type as that Python value; anything else as
+    ``_csv_value`` writes it. A lexical form that does not parse stays a string."""
+    if isinstance(term, ox.Literal) and not term.language:
+        convert = _PYTHON.get(term.datatype.value)
+        if convert is not None:
+            try:
+                return convert(term.value)
+            except (ValueError, ArithmeticError):
+                pass
+    return _csv_value(term)
+
+
+def _boolean(text: str) -> bool:
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError(text)
+    return text in ("true", "1")
+
+
+def _date_time(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+_INTEGERS = ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+             "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+             "unsignedShort", "unsignedByte")  # fmt: skip
+_PYTHON: dict[str, Callable[[str], Any]] = {
+    **{_XSD + name: int for name in _INTEGERS},
+    _XSD + "decimal": Decimal,
+    _XSD + "double": float,
+    _XSD + "float": float,
+    _XSD + "boolean": _boolean,
+    _XSD + "date": datetime.date.fromisoformat,
+    _XSD + "dateTime": _date_time,
+}
 
 
 def _csv_value(term: Term | None) -> str:

@@ -14,6 +14,8 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
+import threading
 import urllib.parse
 from dataclasses import dataclass
 from importlib import resources
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from . import engine, formats, linked_data
-from .errors import DefendersKGError, QueryParameterError
+from .errors import DefendersKGError, ListenError, QueryParameterError
 from .formats import negotiate
 from .ontology_docs import ontology_html
 from .policy import query_form
@@ -132,7 +134,15 @@ class QueryPool:
         process = self._context.Process(
             target=_worker_main, args=(child, self._store_path), daemon=True
         )
-        process.start()
+        # Ctrl-C reaches the whole process group, and the server stops its workers itself: they
+        # start with SIGINT ignored (that survives exec; only the main thread may set it).
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+        try:
+            process.start()
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
         child.close()
         self._all.add(process)
         return process, parent
@@ -381,7 +391,28 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 def serve(
     kg: KnowledgeGraph, *, host: str = "127.0.0.1", port: int = 8000, limits: Limits | None = None
 ) -> None:
-    """Run the endpoint with uvicorn until interrupted."""
+    """Run the endpoint with uvicorn until interrupted; Ctrl-C raises ``KeyboardInterrupt``.
+
+    The address is bound before anything else starts, so a busy port is a ``ListenError``. Once
+    listening, one line on stderr names the endpoint's URL and the query page's.
+    """
+    import socket
+    import sys
+
     import uvicorn
 
-    uvicorn.run(create_app(kg, limits), host=host, port=port, log_level="warning", access_log=False)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        listener = socket.create_server((host, port), family=family)
+    except OSError as err:
+        reason = os.strerror(err.errno) if err.errno else str(err)
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    with listener:
+        app = create_app(kg, limits)
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        base = f"http://{shown}:{listener.getsockname()[1]}"
+        print(f"defenders-kg: SPARQL endpoint at {base}/sparql, query page at {base}/ "
+              "(Ctrl-C stops)", file=sys.stderr, flush=True)  # fmt: skip
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
+        # uvicorn.run would swallow the KeyboardInterrupt that its Server re-raises on Ctrl-C.
+        uvicorn.Server(config).run(sockets=[listener])

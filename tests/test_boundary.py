@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from tools import require_dot
 
 from defenders_kg import (
     DataLoadError,
@@ -409,6 +410,8 @@ def _help_examples() -> list[tuple[str, str]]:
 def test_every_help_example_runs(command: str, example: str, tmp_path: Path) -> None:
     argv = shlex.split(example)
     assert argv[:2] == ["defenders-kg", command]
+    if command == "diagram":
+        require_dot()
     if command == "serve":
         _run_serve_example(argv, tmp_path)
         return

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tools
+from tools import require
 
 from defenders_kg import KnowledgeGraph
 
@@ -24,11 +26,7 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CHARLIE = "https://w3id.org/defenders-kg/resource/charlie-cox"
 
-if not (DRIVER and BROWSER):
-    reason = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the browser test: {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+require(DRIVER and BROWSER, tools.BROWSER, module=True)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402

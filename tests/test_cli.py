@@ -44,7 +44,8 @@ def test_the_parser_knows_exactly_these_commands() -> None:
         ["query", "cast", "--param", "actorName=Charlie Cox", "--format", "csv"],
         ["--data", "a.ttl", "--reasoner", "owlrl", "stats", "--format", "json"],
         ["--data=stats.ttl", "--no-cache", "export", "--asserted", "-o", "-"],
-        ["--dat", "query", "--reas", "fast", "stats"],  # abbreviated options with a command's name
+        # abbreviated options with a command's name as a value
+        ["--data-f", "turtle", "--data", "query", "--reas", "fast", "stats"],
         ["validate", "--data", "b.nq"],
     ],
 )

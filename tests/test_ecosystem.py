@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
+from tools import require_dot
 
 from defenders_kg import FormatError, KnowledgeGraph, paths
 from defenders_kg.cli import main
@@ -29,14 +28,6 @@ def ontology_terms() -> list[str]:
     )
 
 
-def needs_dot() -> None:
-    if shutil.which("dot") is None:
-        reason = "needs Graphviz's dot (apt-get install graphviz)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must draw the diagrams: {reason}")
-        pytest.skip(reason)
-
-
 def test_docs_cover_every_ontology_term(tmp_path: Path) -> None:
     assert main(["docs", "-o", str(tmp_path / "site")]) == 0
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
@@ -50,7 +41,7 @@ def test_docs_cover_every_ontology_term(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["cast", "ontology", "timeline"])
 @pytest.mark.parametrize("suffix", [".svg", ".png"])
 def test_each_diagram_is_drawn(kind: str, suffix: str, tmp_path: Path) -> None:
-    needs_dot()
+    require_dot()
     target = tmp_path / f"{kind}{suffix}"
     assert main(["diagram", kind, "-o", str(target)]) == 0
     data = target.read_bytes()

@@ -198,7 +198,7 @@ def test_evidence_by_label_and_by_iri_agree(kg: KnowledgeGraph) -> None:
     by_iri = kg.query("evidence", {"entity": "https://w3id.org/defenders-kg/resource/charlie-cox"})
     assert by_label.rows and by_label.rows == by_iri.rows
     sentences = {r["sentenceNumber"] for r in by_label.records()}
-    assert sentences == {"4", "6"}
+    assert sentences == {4, 6}
 
 
 def test_parameter_errors(kg: KnowledgeGraph) -> None:

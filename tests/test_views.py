@@ -27,7 +27,7 @@ def page_examples() -> list[tuple[str, str]]:
 
 
 def rows(kg: KnowledgeGraph, text: str) -> list[dict[str, str]]:
-    return kg.sparql(text).records()
+    return kg.sparql(text).records(strings=True)
 
 
 def test_the_page_has_both_kinds_of_question() -> None:
@@ -171,12 +171,15 @@ def wdt_values(kg: KnowledgeGraph, prop: str) -> set[str]:
 def test_wikidata_answers_equal_our_queries(
     prop: str, query: str, column: str, kg: KnowledgeGraph
 ) -> None:
-    ours = {r[column] for r in kg.query(query).records() if r.get("workName") == "The Defenders"}
+    records = kg.query(query).records(strings=True)
+    ours = {r[column] for r in records if r.get("workName") == "The Defenders"}
     assert ours and wdt_values(kg, prop) == ours
 
 
 def test_wikidata_release_date_and_broadcaster_equal_our_release_query(kg: KnowledgeGraph) -> None:
-    streaming = [r for r in kg.query("release").records() if r["kind"] == "streaming release"]
+    streaming = [
+        r for r in kg.query("release").records(strings=True) if r["kind"] == "streaming release"
+    ]
     assert wdt_values(kg, "P577") == {r["earliest"] for r in streaming} == {"2017-08-18"}
     assert wdt_values(kg, "P449") == {r["whereName"] for r in streaming} == {"Netflix"}
     assert wdt_values(kg, "P1113") == {"8"}
@@ -192,7 +195,7 @@ def test_fidelity_holds_in_the_views(kg: KnowledgeGraph) -> None:
         "showrunners-join> schema:startDate ?start } } ORDER BY ?edtf",
     )
     assert april == [{"edtf": "XXXX-04"}], "no ISO date is made up for April"
-    weaver = kg.query("cast", {"actorName": "Sigourney Weaver"}).records()
+    weaver = kg.query("cast", {"actorName": "Sigourney Weaver"}).records(strings=True)
     assert [(r["statusName"], r["statusImplied"]) for r in weaver] == [("new", "true")]
 
 
