@@ -12,10 +12,12 @@ paths, and its ``.htaccess`` gives w3id.org the same redirects.
 
 A description is the *symmetric concise bounded description* of the resource (Stickler, "CBD -
 Concise Bounded Description", W3C Member Submission, 2005): every triple with the resource as
-subject or as object. The graph has no blank nodes in its instance data, so nothing further is
-followed. Asserted and inferred triples are told apart: TriG, N-Quads and JSON-LD keep each
-triple in its named graph (the statement group of the sentence that states it, or
-``.../graph/inferred`` for the OWL-RL closure); Turtle and N-Triples write the asserted triples
+subject or as object, with the wordings of its facts and their spans (the words of the text
+behind each fact), as a CBD carries the reifications of its statements. The graph has no blank
+nodes in its instance data, so nothing further is followed. Asserted and inferred triples are
+told apart: TriG and N-Quads keep each triple in its named graph (the statement group of the
+sentence that states it, the document graph for a wording, or ``.../graph/inferred`` for the
+OWL-RL closure); Turtle and N-Triples write the asserted triples
 first and the inferred ones after a comment saying so; RDF/XML puts the inferred
 ``rdf:Description`` elements after an XML comment saying so.
 
@@ -437,7 +439,7 @@ def _serialize(quads: list[ox.Quad], fmt: str, where: Target) -> bytes:
     counts = f"{len(asserted)} asserted and {len(inferred)} inferred, the inferred ones last"
     if where.kind == "resource":
         title = f"The symmetric concise bounded description of <{where.iri}>:\n# every triple"
-        title += " with it as subject or object"
+        title += " with it as subject or object,\n# and the words of the text behind each fact"
     else:
         graph = where.iri if where.kind == "graph" else ONTOLOGY_GRAPH
         title = f"The triples of the graph <{graph}>"
