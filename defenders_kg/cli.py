@@ -364,15 +364,27 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("--timeout", type=float, default=10.0, help="seconds a query may run (default 10)"),
     option("--max-rows", type=int, default=10_000, help="result rows allowed (default 10000)"),
     option("--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"),
-    option("--workers", type=int, default=2, help="query worker processes (default 2)"),
+    option("--workers", type=int, default=2, help="long queries run at once (default 2)"),
+    option("--max-queue", type=int, default=16, help="long queries that may wait (default 16)"),
+    option("--max-memory", type=int, default=1024, help="MiB a query may use (default 1024)"),
+    option("--read-timeout", type=float, default=10.0, help="seconds to send a request (10)"),
+    option("--max-connections", type=int, default=256, help="open connections (default 256)"),
+    option(
+        "--cors",
+        help="origins allowed to read answers from a browser, comma-separated, or none "
+        "(default * for the embedded graph, none with --data)",
+    ),
 )
 def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .server import Limits, serve
 
     limits = Limits(
-        timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers
-    )
-    serve(kg, host=args.host, port=args.port, limits=limits)
+        timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes,
+        workers=args.workers, max_queue=args.max_queue, max_memory=args.max_memory,
+        read_timeout=args.read_timeout, max_connections=args.max_connections,
+    )  # fmt: skip
+    cors = None if args.cors is None else [o for o in args.cors.split(",") if o not in ("", "none")]
+    serve(kg, host=args.host, port=args.port, limits=limits, cors=cors)
     return EXIT_OK
 
 
