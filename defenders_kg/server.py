@@ -66,7 +66,7 @@ class Limits:
     timeout: float = 10.0
     max_rows: int = 10_000
     max_bytes: int = 64 * 1024
-    #: Queries that may run past ``QUICK_SECONDS`` at once; more such queries are paused.
+    #: Long queries (past ``QUICK_SECONDS`` of CPU) that run at once; more are paused.
     workers: int = 2
     #: Queries that may wait (paused) for a worker slot; beyond that, 503 with Retry-After.
     max_queue: int = 16
@@ -78,7 +78,7 @@ class Limits:
     max_connections: int = 256
 
 
-#: A query that has run this long is a long one: it needs one of the ``workers`` slots.
+#: A query that has used this much CPU is a long one: it needs one of the ``workers`` slots.
 QUICK_SECONDS = 0.25
 
 
@@ -136,6 +136,7 @@ def _worker_main(pipe: Pipe, store_path: str, max_memory: int) -> None:
                 text, fmt, media_type, max_rows = pipe.recv()
             except (EOFError, OSError):
                 return
+            pipe.send(None)  # taken: a death from now on is this query's
             pipe.send(_answer(store, text, fmt, media_type, max_rows))
 
     engine.on_big_stack(serve_jobs)
@@ -160,7 +161,7 @@ class QueryPool:
     """Worker processes that answer queries, each killable when it overruns the time limit.
 
     Every query gets a worker of its own at once (an idle one, or a new one), so a quick query
-    never waits behind a slow one. A query that runs past ``QUICK_SECONDS`` needs one of
+    never waits behind a slow one. A query that uses ``QUICK_SECONDS`` of CPU needs one of
     ``limits.workers`` slots; while none is free its worker is paused (SIGSTOP), which costs no
     CPU and does not count against its time limit. At most ``workers + max_queue`` queries are
     admitted at once; one more is answered 503 with Retry-After. A worker found dead is replaced
@@ -226,25 +227,64 @@ class QueryPool:
             return _busy(self.limits.timeout)
         self._admitted += 1
         try:
-            return await self._evaluate(text, fmt, media_type)
+            for _ in range(3):  # a worker that died before it took the query: another one
+                reply = await self._evaluate(text, fmt, media_type)
+                if reply is not None:
+                    return reply
+            return _error(500, "no worker process could take the query; it was not answered")
         finally:
             self._admitted -= 1
 
-    async def _evaluate(self, text: str, fmt: str, media_type: str) -> Reply:
+    async def _evaluate(self, text: str, fmt: str, media_type: str) -> Reply | None:
+        """The answer of one worker; None if that worker was gone before it took the query."""
+        worker = self._take()
+        try:
+            outcome = await self._run_on(worker, (text, fmt, media_type, self.limits.max_rows))
+        except BaseException:  # the request was cancelled: its worker may be paused or busy
+            self._discard(worker)
+            raise
+        if isinstance(outcome, Reply):
+            self._give_back(worker)
+            return outcome
+        self._discard(worker)
+        if outcome == "gone":
+            return None
+        if outcome == "timed out":
+            message = f"the query exceeded the time limit of {self.limits.timeout:g} s"
+            return _error(503, f"{message} and was stopped")
+        if worker.process.exitcode == -signal.SIGABRT:  # Rust aborts when an allocation fails
+            return _error(503, f"{_OUT_OF_MEMORY} ({self.limits.max_memory} MiB)")
+        return _error(500, "the query crashed its worker process; it was not answered")
+
+    async def _run_on(self, worker: _Worker, job: tuple[str, str, str, int]) -> Reply | str:
+        """``worker``'s reply to ``job``, or what happened instead: gone, timed out, crashed."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limits.workers)
         slots, timeout = self._slots, self.limits.timeout
-        worker = self._take()
         pid, fd = worker.process.pid, worker.pipe.fileno()
-        loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        loop.add_reader(fd, _wake, readable)
-        holds_slot, outcome = False, "crashed"
+        holds_slot = False
         try:
-            worker.pipe.send((text, fmt, media_type, self.limits.max_rows))
-            quick = min(QUICK_SECONDS, timeout)
-            done, _ = await asyncio.wait({readable}, timeout=quick)
-            if not done:
+            # The worker acknowledges a job before it runs it.
+            try:
+                worker.pipe.send(job)
+                if not await _readable(fd, timeout):
+                    return "timed out"
+                # uvloop's add_reader leaves the pipe non-blocking: a reply longer than the
+                # pipe's buffer would then fail half-read (BlockingIOError) and pass for a crash.
+                os.set_blocking(fd, True)
+                worker.pipe.recv()
+            except (EOFError, OSError):
+                return "gone"
+            # Running, not yet long: until the query has used QUICK_SECONDS of CPU (a quick one
+            # on a busy machine may take longer than that by the clock).
+            began, ran, done = _cpu_seconds(pid), 0.0, False
+            while not done and ran < timeout:
+                step = min(QUICK_SECONDS, timeout - ran)
+                done = await _readable(fd, step)
+                ran += step
+                if _cpu_seconds(pid) - began >= QUICK_SECONDS:
+                    break
+            if not done and ran < timeout:
                 paused = slots.locked()
                 if paused:
                     os.kill(pid, signal.SIGSTOP)
@@ -252,33 +292,17 @@ class QueryPool:
                 holds_slot = True
                 if paused:
                     os.kill(pid, signal.SIGCONT)
-                done, _ = await asyncio.wait({readable}, timeout=timeout - quick)
+                done = await _readable(fd, timeout - ran)
             if not done:
-                outcome = "timed out"
-            else:
-                # uvloop's add_reader leaves the pipe non-blocking: a reply longer than the
-                # pipe's buffer would then fail half-read (BlockingIOError) and pass for a crash.
-                os.set_blocking(fd, True)
-                reply: Reply = worker.pipe.recv()
-                outcome = "answered"
-                return reply
+                return "timed out"
+            os.set_blocking(fd, True)
+            reply: Reply = worker.pipe.recv()
+            return reply
         except (EOFError, OSError):  # the worker died under the query (a crash, out of memory)
-            pass
+            return "crashed"
         finally:
-            loop.remove_reader(fd)
             if holds_slot:
                 slots.release()
-            if outcome == "answered":
-                self._give_back(worker)
-            else:  # timed out, crashed, or the request was cancelled: the worker goes
-                self._discard(worker)
-        if outcome == "timed out":
-            return _error(
-                503, f"the query exceeded the time limit of {timeout:g} s and was stopped"
-            )
-        if worker.process.exitcode == -signal.SIGABRT:  # Rust aborts when an allocation fails
-            return _error(503, f"{_OUT_OF_MEMORY} ({self.limits.max_memory} MiB)")
-        return _error(500, "the query crashed its worker process; it was not answered")
 
     def run(self, text: str, fmt: str, media_type: str) -> Reply:
         """``answer`` for code on a worker thread of the server's loop (``run_in_threadpool``)."""
@@ -299,12 +323,34 @@ class QueryPool:
         self._idle.clear()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time process ``pid`` has used (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _busy(timeout: float) -> Reply:
     retry = str(max(1, math.ceil(timeout)))
     message = "too many queries are waiting; try again shortly"
     return Reply(
         503, "text/plain; charset=utf-8", (message + "\n").encode(), (("Retry-After", retry),)
     )
+
+
+async def _readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` has something to read (or is closed) within ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, _wake, ready)
+    try:
+        done, _ = await asyncio.wait({ready}, timeout=max(timeout, 0))
+        return bool(done)
+    finally:
+        loop.remove_reader(fd)
 
 
 def _wake(future: asyncio.Future[None]) -> None:
@@ -610,7 +656,10 @@ def serve(
         access_log=False,
         http=_guarded_protocol(limits),
         timeout_keep_alive=min(5, math.ceil(limits.read_timeout)),
-        limit_concurrency=limits.max_connections,
+        # One more than the cap, so that the last connection allowed is also served.
+        limit_concurrency=limits.max_connections + 1,
+        # Paused queries would otherwise hold a stopping server for their whole time limits.
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -116,7 +116,6 @@ def test_a_killed_worker_fails_only_its_own_query(serve_cache: Path) -> None:
         idle = workers_of(pid)
         assert idle
         kill(idle)
-        time.sleep(0.3)
         assert call(f"{base}/sparql", form(ASK))[0] == 200
         thread, statuses = in_background(f"{base}/sparql", form(CROSS_PRODUCT))
         time.sleep(1.0)
