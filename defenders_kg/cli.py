@@ -325,7 +325,7 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         "(derived from --store for Oxigraph, Fuseki and Virtuoso)",
     ),
     option("--graph", help="replace only this named graph, with all triples merged"),
-    option("--timeout", type=float, default=300.0, help="seconds per request (default 300)"),
+    option("--timeout", type=float, default=50.0, help="seconds to wait per try (default 50)"),
     exclusive=[
         LAYER,
         (

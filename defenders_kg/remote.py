@@ -91,11 +91,18 @@ class _Body:
 
 @dataclass(frozen=True)
 class Connection:
-    """How to talk to one endpoint: time-out per request, retries, back-off."""
+    """How to talk to one endpoint: time-out per try, retries, back-off, and a deadline.
+
+    ``timeout`` bounds each wait of a try (to connect, to send, for the next byte of the answer),
+    so an upload that makes progress is never cut. ``deadline`` bounds all the tries of one
+    request: no try starts after it, and none waits past it, so a server that accepts and never
+    answers costs at most ``deadline`` seconds, not ``(retries + 1) * timeout``.
+    """
 
     timeout: float = 30.0
     retries: int = 3
     backoff: float = 0.5
+    deadline: float = 55.0
 
     def request(
         self,
@@ -118,17 +125,24 @@ class Connection:
         last = ""
         tries = self.retries + 1 if retry else 1
         attempt = 0
+        give_up = time.monotonic() + self.deadline
         while attempt < tries:
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                pause = self.backoff * 2 ** (attempt - 1)
+                if time.monotonic() + pause >= give_up:
+                    last += f"; gave up at the {self.deadline:g} s deadline"
+                    tries = attempt
+                    break
+                time.sleep(pause)
             attempt += 1
+            wait = max(min(self.timeout, give_up - time.monotonic()), 0.01)
             sent = {**headers, **({} if host in _challenged_hosts else auth)}
             request = urllib.request.Request(shown, data=body, method=method, headers=sent)
             answer = digest.up_front(request) if digest and host in _challenged_hosts else None
             if answer:
                 request.add_header("Authorization", f"Digest {answer}")
             try:
-                with opener.open(request, timeout=self.timeout) as response:
+                with opener.open(request, timeout=wait) as response:
                     media = response.headers.get_content_type()
                     found = {k.lower(): v for k, v in response.headers.items()}
                     return Response(response.read(), media, found)

@@ -114,8 +114,8 @@ class Layout:
             )
         if not self.complete:
             raise RemoteError(
-                f"{where}: the last push did not finish (no push record in <{MANIFEST_GRAPH}>); "
-                "run defenders-kg push again"
+                f"{where}: the last push did not finish (its push record in <{MANIFEST_GRAPH}> "
+                "says complete false); run defenders-kg push again"
             )
         if closure and not self.closure:
             why = "holds no" if self.closure is False else "cannot show it holds the"

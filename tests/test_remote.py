@@ -122,6 +122,7 @@ def test_a_push_that_fails_halfway_says_what_the_store_holds(
         assert main(["query", "cast", "--endpoint", f"{base}/query"]) == EXIT_REMOTE
         err = capsys.readouterr().err
         assert "the last push did not finish" in err and err.count("\n") == 1
+        assert "says complete false" in err and "no push record" not in err
 
 
 def test_a_server_that_is_down(kg: KnowledgeGraph) -> None:
@@ -218,6 +219,21 @@ def test_a_slow_server_times_out(scripted: str) -> None:
     slow = Connection(timeout=0.5, retries=1, backoff=0.01)
     with pytest.raises(RemoteError, match="timed out"):
         _remote(f"{scripted}/query", slow).sparql("ASK {}")
+
+
+def test_a_server_that_never_answers_is_given_up_at_the_deadline(scripted: str) -> None:
+    # Before: each of the 4 tries waited its whole time-out (20 minutes for push's defaults).
+    _Scripted.script = [(200, JSON, b"{}", 30.0, {})]
+    silent = Connection(timeout=1, retries=3, backoff=0.01, deadline=1.5)
+    with pytest.raises(RemoteError, match=r"timed out; gave up at the 1.5 s deadline"):
+        _remote(f"{scripted}/query", silent).sparql("ASK {}")
+    assert len(_Scripted.seen) == 2  # the second try waited only what was left
+    defaults = Connection()
+    assert defaults.deadline < 60
+    from defenders_kg.cli import _command_named, _parser
+
+    argv = ["push", "--store", f"{scripted}/store"]
+    assert _parser(_command_named(argv)).parse_args(argv).timeout < 60
 
 
 def test_transient_failures_are_retried_with_backoff(scripted: str) -> None:
