@@ -19,6 +19,7 @@ import base64
 import itertools
 import netrc
 import os
+import secrets
 import sys
 import time
 import urllib.error
@@ -38,6 +39,7 @@ from .results import QueryResult
 from .store_layout import (
     MANIFEST_GRAPH,
     PUSH_NS,
+    STAGING_NS,
     Layout,
     probe,
     store_of,
@@ -372,11 +374,12 @@ def push(
     Without ``graph``, the whole dataset is replaced and the named graphs are kept (the statement
     groups, the closure in its own graph). Oxigraph takes it into its bulk loader, streamed from
     the cached statements; Fuseki and other stores as one streamed ``PUT`` of N-Quads, one
-    transaction, so that a failed upload leaves the previous data. Virtuoso has no dataset-wide
-    PUT; it gets graph by graph (Graph Store Protocol, SPARQL Update for small graphs). Oxigraph
-    and Virtuoso get a push record that says unfinished first (removed or made complete last),
-    so that queries refuse a store whose push stopped halfway, and a failure says how many
-    statements the store then holds. With ``graph``, the union of all graphs
+    transaction, so that a failed upload leaves the previous data. Oxigraph's bulk loader has no
+    transaction, so it loads into staging graphs and one update switches them in. Virtuoso has no
+    dataset-wide PUT; it gets graph by graph (Graph Store Protocol, SPARQL Update for small
+    graphs), with a push record that says unfinished first (made complete last), so that queries
+    refuse a store whose push stopped halfway, and a failure says how many statements the store
+    then holds. With ``graph``, the union of all graphs
     replaces that one graph, and a push record says so. Afterwards the store is asked what it
     holds; a count that differs from what was sent is an error. ``endpoint`` is the store's
     SPARQL query URL, derived from ``store_url`` for Oxigraph, Fuseki and Virtuoso.
@@ -391,13 +394,15 @@ def push(
     bulk = store == "oxigraph" and graph is None
     try:
         if bulk:
-            _push_to_oxigraph(kg, local, store_url, conn, inferred, sent)
+            _push_to_oxigraph(kg, local, store_url, remote, conn, inferred, sent)
         elif store == "virtuoso":
             _push_by_graph(kg, local, store_url, remote, conn, graph, inferred, sent)
         else:
             _push_dataset(local, store_url, conn, graph, inferred, sent)
     except RemoteError as err:
-        raise RemoteError(f"{err}; {_what_it_holds(remote, store, graph, sent, bulk)}") from None
+        switching = isinstance(err, _SwitchError)
+        held = _what_it_holds(store, sent, bulk, switching=switching)
+        raise RemoteError(f"{err}; {held}") from None
     finally:
         if sys.stderr.isatty() and sent.shown:
             print(file=sys.stderr)
@@ -498,46 +503,86 @@ def _push_dataset(local: ox.Store, store_url: str, conn: Connection, graph: str 
                  {"Content-Type": _N_TRIPLES})  # fmt: skip
 
 
-def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn: Connection,
-                      inferred: bool, sent: _Sent) -> None:  # fmt: skip
-    """The whole dataset into Oxigraph's bulk loader, from the statements cached as text.
+def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
+                      remote: RemoteKnowledgeGraph, conn: Connection, inferred: bool, sent: _Sent
+                      ) -> None:  # fmt: skip
+    """The whole dataset into Oxigraph, staged: the old data stays whole until the new is in.
 
-    Oxigraph's transactional PUT took 94 s for the 787,000 quads of K = 1000, its bulk loader
-    (``no_transaction``) 18 s, as ``oxigraph load`` does; and serializing the local store cost
-    the client 13 s of CPU on a machine of two cores, where reading the cached N-Quads costs
-    under one. The server is the same engine as the local store, so it reads the text into the
-    same quads (canonical literals, one per distinct statement); the closure goes as a second
-    document, as the local store loaded it. A failure halfway leaves what was loaded so far, so
-    the stream begins with a push record that says unfinished, which queries refuse; it goes
-    last.
+    The statements go into staging graphs (each graph's name under a fresh ``STAGING_NS``
+    prefix) through Oxigraph's bulk loader (``no_transaction``: its transactional PUT took 94 s
+    for the 787,000 quads of K = 1000, the bulk loader 18 s), streamed from the statements
+    cached as text; the closure as a second document, as the local store loaded it. Then one
+    SPARQL Update, one transaction, drops every other graph (by name, so that no empty graph
+    name stays listed) and moves the staged ones to their names. A failure before that leaves
+    the previous data as it was, beside staging graphs that queries leave out and the next push
+    removes.
     """
     asserted, closure = kg.statements(inference=inferred)
+    stage = f"{STAGING_NS}{secrets.token_hex(8)}:"
+    named, default = f"{stage}g:", f"{stage}default"
     bulk = {"no_transaction": ""}
+    moved: set[ox.NamedNode | ox.DefaultGraph] = set()
 
-    def document(path: Path, head: bytes = b"") -> Callable[[], Iterator[bytes]]:
-        def chunks() -> Iterator[bytes]:
-            if head:
-                yield head
-            yield from _text_blocks(path, sent, "")
+    def staged(quad: ox.Quad) -> ox.Quad:
+        name = quad.graph_name
+        if isinstance(name, ox.BlankNode):
+            raise RemoteError(
+                f"a graph named by a blank node ({name}) cannot be staged for the switch to the "
+                "new data; name the graph with an IRI in the data, or push with --graph"
+            )
+        moved.add(name)
+        target = default if isinstance(name, ox.DefaultGraph) else named + name.value
+        return ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(target))
 
-        return chunks
+    def staged_statements() -> Iterator[bytes]:
+        with asserted.open("rb") as text:
+            quads = ox.parse(text, format=ox.RdfFormat.N_QUADS)
+            while batch := [staged(q) for q in itertools.islice(quads, BATCH)]:
+                sent.add("", len(batch))
+                yield ox.serialize(batch, format=ox.RdfFormat.N_QUADS) or b""
 
-    unfinished = _manifest("dataset", None, inferred, sent, complete=False)
-    at = ox.NamedNode(MANIFEST_GRAPH)
-    record = [ox.Quad(t.subject, t.predicate, t.object, at) for t in unfinished]
-    head = ox.serialize(record, format=ox.RdfFormat.N_QUADS) or b""
-    # The bulk PUT clears what the store held one statement at a time (113 s against 25 s into
-    # an empty store at K = 1000); a Graph Store DELETE of the whole dataset takes 0.05 s.
-    conn.request("DELETE", store_url, None, {})
-    conn.request("PUT", _with_query(store_url, bulk), _Body(document(asserted, head)),
-                 {"Content-Type": _N_QUADS})  # fmt: skip
+    def closure_lines() -> Iterator[bytes]:
+        assert closure is not None
+        yield from _text_blocks(closure, sent, "")
+
+    # Not retried: a second try would add the blank nodes of the first again.
+    conn.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
+                 {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
     if closure is not None:
-        conn.request("POST", _with_query(store_url, {"graph": INFERRED_GRAPH, **bulk}),
-                     _Body(document(closure)), {"Content-Type": _N_TRIPLES})  # fmt: skip
+        conn.request("POST", _with_query(store_url, {"graph": named + INFERRED_GRAPH, **bulk}),
+                     _Body(closure_lines), {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
+        moved.add(ox.NamedNode(INFERRED_GRAPH))
     sent.counts = {"": len(local)}  # the distinct statements, which the store must hold
-    # Without a record the layout is what a whole-dataset push leaves (the probe reads the
-    # closure from its graph); a record would be one more graph in the union default graph.
-    conn.request("DELETE", _with_query(store_url, {"graph": MANIFEST_GRAPH}), None, {})
+    listed = remote.values("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(isIRI(?g)) }")
+    held = [ox.NamedNode(row[0]) for row in listed if not row[0].startswith(stage)]
+    operations = [f"DROP SILENT GRAPH {graph}" for graph in held]
+    operations += [
+        "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBLANK(?g)) }",
+        "DROP SILENT DEFAULT",
+    ]
+    for name in sorted(moved, key=str):
+        if isinstance(name, ox.DefaultGraph):
+            operations.append(f"MOVE SILENT GRAPH {ox.NamedNode(default)} TO DEFAULT")
+        else:
+            operations.append(f"MOVE SILENT GRAPH {ox.NamedNode(named + name.value)} TO {name}")
+    # Every graph name goes in as an Oxigraph term, serialized by Oxigraph, never as raw text.
+    switch = " ;\n".join(operations)
+    try:
+        conn.request("POST", _update_url(store_url), switch.encode("utf-8"),
+                     {"Content-Type": _SPARQL_UPDATE}, retry=False)  # fmt: skip
+    except RemoteError as err:
+        raise _SwitchError(str(err)) from None
+
+
+class _SwitchError(RemoteError):
+    """The update that replaces the old data by the staged one failed, or was not answered."""
+
+
+def _update_url(store_url: str) -> str:
+    """Oxigraph's SPARQL Update URL beside its Graph Store URL."""
+    parts = urllib.parse.urlsplit(store_url)
+    path = parts.path.removesuffix("/store") + "/update"
+    return urllib.parse.urlunsplit(parts._replace(path=path, query=""))
 
 
 def _push_by_graph(
@@ -688,9 +733,7 @@ def _stream_statements(
         sent.add(name, len(lines))
 
 
-def _what_it_holds(
-    remote: RemoteKnowledgeGraph, store: str, graph: str | None, sent: _Sent, bulk: bool
-) -> str:
+def _what_it_holds(store: str, sent: _Sent, bulk: bool, *, switching: bool = False) -> str:
     """What the store holds after a push failed, for the one line that reports the failure."""
     if store == "virtuoso":
         done = sum(1 for count in sent.counts.values() if count)
@@ -701,29 +744,15 @@ def _what_it_holds(
         )
     if not bulk:
         return "the upload was one transaction, so the store still holds its previous data"
-    # The bulk loader keeps what it loaded before the failure: ask the store how much.
-    try:
-        counted = remote.values(
-            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-            f"FILTER(?g != <{MANIFEST_GRAPH}>) }}"
-        )
-        unfinished = remote.values(
-            f'SELECT ?r WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?r <{PUSH_NS}complete> "false" }} }}'
-        )
-    except RemoteError as err:
+    if switching:
         return (
-            "the store was being loaded without a transaction and cannot say what it holds now "
-            f"({err}); run push again"
+            "the switch to the new data is one transaction: the store holds either all of its "
+            "previous data or all of the new; run push again"
         )
-    held = int(counted[0][0]) if counted and counted[0][0].isdigit() else 0
-    record = (
-        "its push record says unfinished, so queries refuse it"
-        if unfinished
-        else "it holds no push record"
-    )
     return (
-        f"the store was loaded without a transaction and now holds {held:,} of the "
-        f"{sent.done:,} statements sent before the failure, and {record}; run push again"
+        f"the store still holds all of its previous data; the {sent.done:,} statements staged "
+        f"before the failure are in graphs under <{STAGING_NS}>, which queries leave out and "
+        "the next push removes; run push again"
     )
 
 

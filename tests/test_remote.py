@@ -26,11 +26,12 @@ from defenders_kg import (
 )
 from defenders_kg.cli import EXIT_REMOTE, main
 from defenders_kg.queries import list_queries
-from defenders_kg.store_layout import MANIFEST_GRAPH, Layout
+from defenders_kg.store_layout import MANIFEST_GRAPH, PUSH_NS, STAGING_NS, Layout
 from defenders_kg.synth import write_synthetic
 
 FAST = Connection(timeout=5, retries=1, backoff=0.01)
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+STAGED = f'SELECT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{STAGING_NS}")) }}'
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +98,49 @@ def test_an_ad_hoc_query_and_the_cli(
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
-def test_a_push_that_fails_halfway_says_what_the_store_holds(
+def test_a_push_that_fails_halfway_keeps_the_old_data(
     kg: KnowledgeGraph,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Oxigraph's bulk loader keeps what it loaded: the store is asked, and queries refuse it."""
+    """The new data is staged; the old stays whole and queryable until the switch."""
+    # Before: the push deleted the dataset first, and a failure left part of the new data.
     asserted, closure = kg.statements(inference=True)
     assert closure is not None
     broken = tmp_path / "closure.nt"
     lines = closure.read_bytes().splitlines(keepends=True)
     broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
     with oxigraph(str(tmp_path / "store")) as base:
-        assert push(kg, f"{base}/store", connection=FAST) == len(kg.store(inference=True))
+        pushed = push(kg, f"{base}/store", connection=FAST)
+        remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        before = remote.query("cast").rows
         monkeypatch.setattr(kg, "statements", lambda inference=True: (asserted, broken))
         with pytest.raises(RemoteError, match="answered 400") as info:
             push(kg, f"{base}/store", connection=FAST)
-        remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
-        held = remote.values(f"{COUNT[:-1]} FILTER(?g != <{MANIFEST_GRAPH}>) }}")[0][0]
-        sent = asserted.read_bytes().count(b"\n") + 101  # the broken line too
-        assert f"now holds {int(held):,} of the {sent:,} statements sent" in str(info.value)
-        assert "its push record says unfinished, so queries refuse it" in str(info.value)
+        assert "the store still holds all of its previous data" in str(info.value)
+        staged = remote.values(STAGED)
+        assert staged, "the failed push left its staging graphs"
+        fresh = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        assert fresh.query("cast").rows == before
+        assert main(["query", "cast", "--endpoint", f"{base}/query"]) == 0
+        capsys.readouterr()
+        monkeypatch.undo()
+        assert push(kg, f"{base}/store", connection=FAST) == pushed
+        left = remote.values(STAGED)
+        assert left == []
+        assert int(remote.values(COUNT)[0][0]) == pushed
+
+
+def test_an_unfinished_push_is_refused_as_unfinished(
+    tmp_path: Path, kg: KnowledgeGraph, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the refusal said "no push record" while a record saying complete false was there.
+    with oxigraph(str(tmp_path / "store")) as base:
+        push(kg, f"{base}/store", connection=FAST)
+        record = f'INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ _:r <{PUSH_NS}complete> "false" }} }}'
+        FAST.request("POST", f"{base}/update", record.encode(),
+                     {"Content-Type": "application/sparql-update"})  # fmt: skip
         assert main(["query", "cast", "--endpoint", f"{base}/query"]) == EXIT_REMOTE
         err = capsys.readouterr().err
         assert "the last push did not finish" in err and err.count("\n") == 1
