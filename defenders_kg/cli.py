@@ -326,6 +326,11 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     ),
     option("--graph", help="replace only this named graph, with all triples merged"),
     option("--timeout", type=float, default=50.0, help="seconds to wait per try (default 50)"),
+    option(
+        "--non-atomic",
+        action="store_true",
+        help="Oxigraph: load in place, 4x as fast, but a failure halfway loses the old data",
+    ),
     exclusive=[
         LAYER,
         (
@@ -349,7 +354,8 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         return EXIT_OK
     connection = Connection(timeout=args.timeout)
     count = push(kg, args.store, graph=args.graph, inferred=not args.asserted,
-                 connection=connection, endpoint=args.endpoint)  # fmt: skip
+                 connection=connection, endpoint=args.endpoint,
+                 atomic=not args.non_atomic)  # fmt: skip
     target = f"graph <{args.graph}>" if args.graph else "the whole dataset"
     print(f"defenders-kg: replaced {target} with {count} statements", file=sys.stderr)
     return EXIT_OK

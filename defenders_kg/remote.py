@@ -16,6 +16,7 @@ answer is not proof. ``bulk_file`` writes the same data as N-Quads for a store's
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import netrc
 import os
@@ -69,6 +70,8 @@ _SMALL_GRAPH = 2_000
 _TEXT_BLOCK = 4 << 20
 #: Graphs dropped per SPARQL Update on Virtuoso.
 _DROPS = 100
+#: The fewest statements a second the switch of a staged push to Oxigraph is waited for.
+_SWITCHED_PER_S = 2_000
 _VALUED = (ox.NamedNode, ox.BlankNode, ox.Literal)
 _BOOLEAN = b"http://www.w3.org/2001/XMLSchema#boolean"
 _layouts: dict[str, Layout] = {}
@@ -368,6 +371,7 @@ def push(
     inferred: bool = True,
     connection: Connection | None = None,
     endpoint: str | None = None,
+    atomic: bool = True,
 ) -> int:
     """Replace the remote data with this knowledge graph; return the number of statements sent.
 
@@ -375,7 +379,8 @@ def push(
     groups, the closure in its own graph). Oxigraph takes it into its bulk loader, streamed from
     the cached statements; Fuseki and other stores as one streamed ``PUT`` of N-Quads, one
     transaction, so that a failed upload leaves the previous data. Oxigraph's bulk loader has no
-    transaction, so it loads into staging graphs and one update switches them in. Virtuoso has no
+    transaction, so it loads into staging graphs and one update switches them in (without
+    ``atomic``, in place: faster, but a failure halfway loses the old data). Virtuoso has no
     dataset-wide PUT; it gets graph by graph (Graph Store Protocol, SPARQL Update for small
     graphs), with a push record that says unfinished first (made complete last), so that queries
     refuse a store whose push stopped halfway, and a failure says how many statements the store
@@ -393,15 +398,17 @@ def push(
     sent = _Sent({}, started=time.monotonic())
     bulk = store == "oxigraph" and graph is None
     try:
-        if bulk:
+        if bulk and atomic:
             _push_to_oxigraph(kg, local, store_url, remote, conn, inferred, sent)
+        elif bulk:
+            _load_in_place(kg, local, store_url, conn, inferred, sent)
         elif store == "virtuoso":
             _push_by_graph(kg, local, store_url, remote, conn, graph, inferred, sent)
         else:
             _push_dataset(local, store_url, conn, graph, inferred, sent)
     except RemoteError as err:
         switching = isinstance(err, _SwitchError)
-        held = _what_it_holds(store, sent, bulk, switching=switching)
+        held = _what_it_holds(remote, store, sent, bulk, atomic=atomic, switching=switching)
         raise RemoteError(f"{err}; {held}") from None
     finally:
         if sys.stderr.isatty() and sent.shown:
@@ -567,11 +574,51 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
             operations.append(f"MOVE SILENT GRAPH {ox.NamedNode(named + name.value)} TO {name}")
     # Every graph name goes in as an Oxigraph term, serialized by Oxigraph, never as raw text.
     switch = " ;\n".join(operations)
+    # The switch copies every statement in one transaction: about 8,000 a second at K = 300,
+    # with the old data to drop. Its answer comes only at the end, so it may wait that long.
+    wait = max(conn.timeout, len(local) / _SWITCHED_PER_S)
+    patient = dataclasses.replace(conn, timeout=wait, deadline=max(conn.deadline, wait))
     try:
-        conn.request("POST", _update_url(store_url), switch.encode("utf-8"),
-                     {"Content-Type": _SPARQL_UPDATE}, retry=False)  # fmt: skip
+        patient.request("POST", _update_url(store_url), switch.encode("utf-8"),
+                        {"Content-Type": _SPARQL_UPDATE}, retry=False)  # fmt: skip
     except RemoteError as err:
         raise _SwitchError(str(err)) from None
+
+
+def _load_in_place(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn: Connection,
+                   inferred: bool, sent: _Sent) -> None:  # fmt: skip
+    """``push --non-atomic``: the whole dataset straight into Oxigraph's bulk loader.
+
+    Four to five times as fast as the staged push (no copy in a transaction), but the old data
+    goes first (a Graph Store DELETE of the dataset takes 0.05 s; the bulk PUT cleared it one
+    statement at a time), and a failure halfway leaves what was loaded so far. So the stream
+    begins with a push record that says unfinished, which queries refuse; it goes last.
+    """
+    asserted, closure = kg.statements(inference=inferred)
+    bulk = {"no_transaction": ""}
+
+    def document(path: Path, head: bytes = b"") -> Callable[[], Iterator[bytes]]:
+        def chunks() -> Iterator[bytes]:
+            if head:
+                yield head
+            yield from _text_blocks(path, sent, "")
+
+        return chunks
+
+    unfinished = _manifest("dataset", None, inferred, sent, complete=False)
+    at = ox.NamedNode(MANIFEST_GRAPH)
+    record = [ox.Quad(t.subject, t.predicate, t.object, at) for t in unfinished]
+    head = ox.serialize(record, format=ox.RdfFormat.N_QUADS) or b""
+    conn.request("DELETE", store_url, None, {})
+    conn.request("PUT", _with_query(store_url, bulk), _Body(document(asserted, head)),
+                 {"Content-Type": _N_QUADS})  # fmt: skip
+    if closure is not None:
+        conn.request("POST", _with_query(store_url, {"graph": INFERRED_GRAPH, **bulk}),
+                     _Body(document(closure)), {"Content-Type": _N_TRIPLES})  # fmt: skip
+    sent.counts = {"": len(local)}  # the distinct statements, which the store must hold
+    # Without a record the layout is what a whole-dataset push leaves (the probe reads the
+    # closure from its graph); a record would be one more graph in the union default graph.
+    conn.request("DELETE", _with_query(store_url, {"graph": MANIFEST_GRAPH}), None, {})
 
 
 class _SwitchError(RemoteError):
@@ -733,7 +780,8 @@ def _stream_statements(
         sent.add(name, len(lines))
 
 
-def _what_it_holds(store: str, sent: _Sent, bulk: bool, *, switching: bool = False) -> str:
+def _what_it_holds(remote: RemoteKnowledgeGraph, store: str, sent: _Sent, bulk: bool, *,
+                   atomic: bool, switching: bool) -> str:  # fmt: skip
     """What the store holds after a push failed, for the one line that reports the failure."""
     if store == "virtuoso":
         done = sum(1 for count in sent.counts.values() if count)
@@ -744,6 +792,8 @@ def _what_it_holds(store: str, sent: _Sent, bulk: bool, *, switching: bool = Fal
         )
     if not bulk:
         return "the upload was one transaction, so the store still holds its previous data"
+    if not atomic:
+        return _what_it_holds_now(remote, sent)
     if switching:
         return (
             "the switch to the new data is one transaction: the store holds either all of its "
@@ -753,6 +803,33 @@ def _what_it_holds(store: str, sent: _Sent, bulk: bool, *, switching: bool = Fal
         f"the store still holds all of its previous data; the {sent.done:,} statements staged "
         f"before the failure are in graphs under <{STAGING_NS}>, which queries leave out and "
         "the next push removes; run push again"
+    )
+
+
+def _what_it_holds_now(remote: RemoteKnowledgeGraph, sent: _Sent) -> str:
+    """After a push in place failed: the bulk loader kept what it loaded; ask the store."""
+    try:
+        counted = remote.values(
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+            f"FILTER(?g != <{MANIFEST_GRAPH}>) }}"
+        )
+        unfinished = remote.values(
+            f'SELECT ?r WHERE {{ GRAPH <{MANIFEST_GRAPH}> {{ ?r <{PUSH_NS}complete> "false" }} }}'
+        )
+    except RemoteError as err:
+        return (
+            "the store was being loaded without a transaction and cannot say what it holds now "
+            f"({err}); run push again"
+        )
+    held = int(counted[0][0]) if counted and counted[0][0].isdigit() else 0
+    record = (
+        "its push record says unfinished, so queries refuse it"
+        if unfinished
+        else "it holds no push record"
+    )
+    return (
+        f"the store was loaded without a transaction and now holds {held:,} of the "
+        f"{sent.done:,} statements sent before the failure, and {record}; run push again"
     )
 
 

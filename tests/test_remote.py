@@ -132,6 +132,31 @@ def test_a_push_that_fails_halfway_keeps_the_old_data(
         assert int(remote.values(COUNT)[0][0]) == pushed
 
 
+def test_a_push_in_place_that_fails_halfway_says_what_the_store_holds(
+    kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``push --non-atomic``: the bulk loader keeps what it loaded; the store is asked."""
+    asserted, closure = kg.statements(inference=True)
+    assert closure is not None
+    broken = tmp_path / "closure.nt"
+    lines = closure.read_bytes().splitlines(keepends=True)
+    broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
+    with oxigraph(str(tmp_path / "store")) as base:
+        assert push(kg, f"{base}/store", connection=FAST, atomic=False) == len(
+            kg.store(inference=True)
+        )
+        monkeypatch.setattr(kg, "statements", lambda inference=True: (asserted, broken))
+        with pytest.raises(RemoteError, match="answered 400") as info:
+            push(kg, f"{base}/store", connection=FAST, atomic=False)
+        remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        held = remote.values(f"{COUNT[:-1]} FILTER(?g != <{MANIFEST_GRAPH}>) }}")[0][0]
+        sent = asserted.read_bytes().count(b"\n") + 101  # the broken line too
+        assert f"now holds {int(held):,} of the {sent:,} statements sent" in str(info.value)
+        assert "its push record says unfinished, so queries refuse it" in str(info.value)
+        with pytest.raises(RemoteError, match="says complete false"):
+            remote.query("cast")
+
+
 def test_an_unfinished_push_is_refused_as_unfinished(
     tmp_path: Path, kg: KnowledgeGraph, capsys: pytest.CaptureFixture[str]
 ) -> None:
