@@ -170,7 +170,11 @@ class Connection:
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
                 reason = getattr(err, "reason", err)
                 last = f"cannot reach {shown}: {reason}"
-        raise RemoteError(f"{last} (after {tries} tr{'y' if tries == 1 else 'ies'})")
+        raise _UnansweredError(f"{last} (after {tries} tr{'y' if tries == 1 else 'ies'})")
+
+
+class _UnansweredError(RemoteError):
+    """A request failed in a way that a later try may not (network, time-out, 5xx)."""
 
 
 class RemoteKnowledgeGraph:
@@ -525,8 +529,7 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
     removes.
     """
     asserted, closure = kg.statements(inference=inferred)
-    stage = f"{STAGING_NS}{secrets.token_hex(8)}:"
-    named, default = f"{stage}g:", f"{stage}default"
+    stage = named = default = ""
     bulk = {"no_transaction": ""}
     moved: set[ox.NamedNode | ox.DefaultGraph] = set()
 
@@ -552,13 +555,26 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
         assert closure is not None
         yield from _text_blocks(closure, sent, "")
 
-    # Not retried: a second try would add the blank nodes of the first again.
-    conn.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
-                 {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
-    if closure is not None:
-        conn.request("POST", _with_query(store_url, {"graph": named + INFERRED_GRAPH, **bulk}),
-                     _Body(closure_lines), {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
-        moved.add(ox.NamedNode(INFERRED_GRAPH))
+    # A failed upload is tried again into a stage of its own: into the same one it would add the
+    # blank nodes of the first try again. The switch drops what the failed tries staged.
+    for attempt in itertools.count():
+        stage = f"{STAGING_NS}{secrets.token_hex(8)}:"
+        named, default = f"{stage}g:", f"{stage}default"
+        sent.counts, sent.done = {}, 0
+        moved.clear()
+        try:
+            conn.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
+                         {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
+            if closure is not None:
+                target = {"graph": named + INFERRED_GRAPH, **bulk}
+                conn.request("POST", _with_query(store_url, target), _Body(closure_lines),
+                             {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
+                moved.add(ox.NamedNode(INFERRED_GRAPH))
+            break
+        except _UnansweredError:
+            if attempt >= conn.retries:
+                raise
+            time.sleep(conn.backoff * 2**attempt)
     sent.counts = {"": len(local)}  # the distinct statements, which the store must hold
     listed = remote.values("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(isIRI(?g)) }")
     held = [ox.NamedNode(row[0]) for row in listed if not row[0].startswith(stage)]

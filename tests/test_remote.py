@@ -132,6 +132,31 @@ def test_a_push_that_fails_halfway_keeps_the_old_data(
         assert int(remote.values(COUNT)[0][0]) == pushed
 
 
+def test_a_staged_upload_that_breaks_off_is_tried_again_into_a_fresh_stage(
+    kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from defenders_kg import remote
+
+    real = remote.Connection.request
+    broken: list[str] = []
+
+    def once_broken(self: Connection, method: str, url: str, *args: object, **kw: object):  # type: ignore[no-untyped-def]
+        if "no_transaction" in url and not broken:
+            broken.append(url)
+            part = next(iter(args[0]))  # type: ignore[call-overload]
+            real(self, method, url, part, *args[1:], **kw)  # type: ignore[arg-type]
+            # Part of the upload is in the store's stage; then the network went.
+            raise remote._UnansweredError(f"cannot reach {url}: reset (after 1 try)")
+        return real(self, method, url, *args, **kw)  # type: ignore[arg-type]
+
+    with oxigraph(str(tmp_path / "store")) as base:
+        monkeypatch.setattr(remote.Connection, "request", once_broken)
+        assert push(kg, f"{base}/store", connection=FAST) == len(kg.store(inference=True))
+        assert broken
+        remote_kg = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        assert remote_kg.values(STAGED) == []
+
+
 def test_a_push_in_place_that_fails_halfway_says_what_the_store_holds(
     kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
