@@ -557,6 +557,7 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
 
     # A failed upload is tried again into a stage of its own: into the same one it would add the
     # blank nodes of the first try again. The switch drops what the failed tries staged.
+    give_up = time.monotonic() + conn.deadline  # no new try after it, as for one request
     for attempt in itertools.count():
         stage = f"{STAGING_NS}{secrets.token_hex(8)}:"
         named, default = f"{stage}g:", f"{stage}default"
@@ -572,9 +573,10 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
                 moved.add(ox.NamedNode(INFERRED_GRAPH))
             break
         except _UnansweredError:
-            if attempt >= conn.retries:
+            pause = conn.backoff * 2**attempt
+            if attempt >= conn.retries or time.monotonic() + pause >= give_up:
                 raise
-            time.sleep(conn.backoff * 2**attempt)
+            time.sleep(pause)
     sent.counts = {"": len(local)}  # the distinct statements, which the store must hold
     listed = remote.values("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(isIRI(?g)) }")
     held = [ox.NamedNode(row[0]) for row in listed if not row[0].startswith(stage)]
