@@ -563,13 +563,16 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
         named, default = f"{stage}g:", f"{stage}default"
         sent.counts, sent.done = {}, 0
         moved.clear()
+        # A try again waits no longer than the deadline leaves.
+        left = max(give_up - time.monotonic(), 0.01)
+        trying = conn if not attempt else dataclasses.replace(conn, timeout=min(conn.timeout, left))
         try:
-            conn.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
-                         {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
+            trying.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
+                           {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
             if closure is not None:
                 target = {"graph": named + INFERRED_GRAPH, **bulk}
-                conn.request("POST", _with_query(store_url, target), _Body(closure_lines),
-                             {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
+                trying.request("POST", _with_query(store_url, target), _Body(closure_lines),
+                               {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
                 moved.add(ox.NamedNode(INFERRED_GRAPH))
             break
         except _UnansweredError:
