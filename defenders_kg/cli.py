@@ -371,7 +371,7 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("--max-rows", type=int, default=10_000, help="result rows allowed (default 10000)"),
     option("--max-bytes", type=int, default=64 * 1024, help="longest query or body, in bytes"),
     option("--workers", type=int, default=2, help="long queries run at once (default 2)"),
-    option("--max-queue", type=int, default=16, help="long queries that may wait (default 16)"),
+    option("--max-queue", type=int, default=16, help="queries past --workers before 503 (16)"),
     option("--max-memory", type=int, default=1024, help="MiB a query may use (default 1024)"),
     option("--read-timeout", type=float, default=10.0, help="seconds to send a request (10)"),
     option("--max-connections", type=int, default=256, help="open connections (default 256)"),
