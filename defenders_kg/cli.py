@@ -475,7 +475,12 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         "(derived from --store for Oxigraph, Fuseki and Virtuoso)",
     ),
     option("--graph", help="replace only this named graph, with all triples merged"),
-    option("--timeout", type=_seconds, default=300.0, help="seconds per request (default 300)"),
+    option("--timeout", type=_seconds, default=50.0, help="seconds to wait per try (default 50)"),
+    option(
+        "--non-atomic",
+        action="store_true",
+        help="Oxigraph: load in place, 4x as fast, but a failure halfway loses the old data",
+    ),
     exclusive=[
         LAYER,
         (
@@ -505,7 +510,8 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         return EXIT_OK
     connection = Connection(timeout=args.timeout)
     count = push(kg, args.store, graph=args.graph, inferred=not args.asserted,
-                 connection=connection, endpoint=args.endpoint)  # fmt: skip
+                 connection=connection, endpoint=args.endpoint,
+                 atomic=not args.non_atomic)  # fmt: skip
     target = f"graph <{args.graph}>" if args.graph else "the whole dataset"
     print(f"defenders-kg: replaced {target} with {count} statements", file=sys.stderr)
     return EXIT_OK
@@ -520,15 +526,27 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("--timeout", type=_seconds, default=10.0, help="seconds a query may run (default 10)"),
     option("--max-rows", type=_count, default=10_000, help="result rows allowed (default 10000)"),
     option("--max-bytes", type=_count, default=64 * 1024, help="longest query or body, in bytes"),
-    option("--workers", type=_count, default=2, help="query worker processes (default 2)"),
+    option("--workers", type=_count, default=2, help="long queries run at once (default 2)"),
+    option("--max-queue", type=_count, default=16, help="queries past --workers before 503 (16)"),
+    option("--max-memory", type=_count, default=1024, help="MiB a query may use (default 1024)"),
+    option("--read-timeout", type=_seconds, default=10.0, help="seconds to send a request (10)"),
+    option("--max-connections", type=_count, default=256, help="open connections (default 256)"),
+    option(
+        "--cors",
+        help="origins allowed to read answers from a browser, comma-separated, or none "
+        "(default * for the embedded graph, none with --data)",
+    ),
 )
 def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     from .server import Limits, serve
 
     limits = Limits(
-        timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes, workers=args.workers
-    )
-    serve(kg, host=args.host, port=args.port, limits=limits)
+        timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes,
+        workers=args.workers, max_queue=args.max_queue, max_memory=args.max_memory,
+        read_timeout=args.read_timeout, max_connections=args.max_connections,
+    )  # fmt: skip
+    cors = None if args.cors is None else [o for o in args.cors.split(",") if o not in ("", "none")]
+    serve(kg, host=args.host, port=args.port, limits=limits, cors=cors)
     return EXIT_OK
 
 

@@ -16,9 +16,11 @@ answer is not proof. ``bulk_file`` writes the same data as N-Quads for a store's
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import netrc
 import os
+import secrets
 import sys
 import time
 import urllib.error
@@ -38,6 +40,7 @@ from .results import QueryResult
 from .store_layout import (
     MANIFEST_GRAPH,
     PUSH_NS,
+    STAGING_NS,
     Layout,
     probe,
     store_of,
@@ -67,6 +70,8 @@ _SMALL_GRAPH = 2_000
 _TEXT_BLOCK = 4 << 20
 #: Graphs dropped per SPARQL Update on Virtuoso.
 _DROPS = 100
+#: The fewest statements a second the switch of a staged push to Oxigraph is waited for.
+_SWITCHED_PER_S = 2_000
 _VALUED = (ox.NamedNode, ox.BlankNode, ox.Literal)
 _BOOLEAN = b"http://www.w3.org/2001/XMLSchema#boolean"
 _layouts: dict[str, Layout] = {}
@@ -91,11 +96,18 @@ class _Body:
 
 @dataclass(frozen=True)
 class Connection:
-    """How to talk to one endpoint: time-out per request, retries, back-off."""
+    """How to talk to one endpoint: time-out per try, retries, back-off, and a deadline.
+
+    ``timeout`` bounds each wait of a try (to connect, to send, for the next byte of the answer),
+    so an upload that makes progress is never cut. ``deadline`` bounds all the tries of one
+    request: no try starts after it, and none waits past it, so a server that accepts and never
+    answers costs at most ``deadline`` seconds, not ``(retries + 1) * timeout``.
+    """
 
     timeout: float = 30.0
     retries: int = 3
     backoff: float = 0.5
+    deadline: float = 55.0
 
     def request(
         self,
@@ -118,17 +130,24 @@ class Connection:
         last = ""
         tries = self.retries + 1 if retry else 1
         attempt = 0
+        give_up = time.monotonic() + self.deadline
         while attempt < tries:
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                pause = self.backoff * 2 ** (attempt - 1)
+                if time.monotonic() + pause >= give_up:
+                    last += f"; gave up at the {self.deadline:g} s deadline"
+                    tries = attempt
+                    break
+                time.sleep(pause)
             attempt += 1
+            wait = max(min(self.timeout, give_up - time.monotonic()), 0.01)
             sent = {**headers, **({} if host in _challenged_hosts else auth)}
             request = urllib.request.Request(shown, data=body, method=method, headers=sent)
             answer = digest.up_front(request) if digest and host in _challenged_hosts else None
             if answer:
                 request.add_header("Authorization", f"Digest {answer}")
             try:
-                with opener.open(request, timeout=self.timeout) as response:
+                with opener.open(request, timeout=wait) as response:
                     media = response.headers.get_content_type()
                     found = {k.lower(): v for k, v in response.headers.items()}
                     return Response(response.read(), media, found)
@@ -151,7 +170,11 @@ class Connection:
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
                 reason = getattr(err, "reason", err)
                 last = f"cannot reach {shown}: {reason}"
-        raise RemoteError(f"{last} (after {tries} tr{'y' if tries == 1 else 'ies'})")
+        raise _UnansweredError(f"{last} (after {tries} tr{'y' if tries == 1 else 'ies'})")
+
+
+class _UnansweredError(RemoteError):
+    """A request failed in a way that a later try may not (network, time-out, 5xx)."""
 
 
 class RemoteKnowledgeGraph:
@@ -356,17 +379,20 @@ def push(
     inferred: bool = True,
     connection: Connection | None = None,
     endpoint: str | None = None,
+    atomic: bool = True,
 ) -> int:
     """Replace the remote data with this knowledge graph; return the number of statements sent.
 
     Without ``graph``, the whole dataset is replaced and the named graphs are kept (the statement
     groups, the closure in its own graph). Oxigraph takes it into its bulk loader, streamed from
     the cached statements; Fuseki and other stores as one streamed ``PUT`` of N-Quads, one
-    transaction, so that a failed upload leaves the previous data. Virtuoso has no dataset-wide
-    PUT; it gets graph by graph (Graph Store Protocol, SPARQL Update for small graphs). Oxigraph
-    and Virtuoso get a push record that says unfinished first (removed or made complete last),
-    so that queries refuse a store whose push stopped halfway, and a failure says how many
-    statements the store then holds. With ``graph``, the union of all graphs
+    transaction, so that a failed upload leaves the previous data. Oxigraph's bulk loader has no
+    transaction, so it loads into staging graphs and one update switches them in (without
+    ``atomic``, in place: faster, but a failure halfway loses the old data). Virtuoso has no
+    dataset-wide PUT; it gets graph by graph (Graph Store Protocol, SPARQL Update for small
+    graphs), with a push record that says unfinished first (made complete last), so that queries
+    refuse a store whose push stopped halfway, and a failure says how many statements the store
+    then holds. With ``graph``, the union of all graphs
     replaces that one graph, and a push record says so. Afterwards the store is asked what it
     holds; a count that differs from what was sent is an error. ``endpoint`` is the store's
     SPARQL query URL, derived from ``store_url`` for Oxigraph, Fuseki and Virtuoso.
@@ -380,14 +406,18 @@ def push(
     sent = _Sent({}, started=time.monotonic())
     bulk = store == "oxigraph" and graph is None
     try:
-        if bulk:
-            _push_to_oxigraph(kg, local, store_url, conn, inferred, sent)
+        if bulk and atomic:
+            _push_to_oxigraph(kg, local, store_url, remote, conn, inferred, sent)
+        elif bulk:
+            _load_in_place(kg, local, store_url, conn, inferred, sent)
         elif store == "virtuoso":
             _push_by_graph(kg, local, store_url, remote, conn, graph, inferred, sent)
         else:
             _push_dataset(local, store_url, conn, graph, inferred, sent)
     except RemoteError as err:
-        raise RemoteError(f"{err}; {_what_it_holds(remote, store, graph, sent, bulk)}") from None
+        switching = isinstance(err, _SwitchError)
+        held = _what_it_holds(remote, store, sent, bulk, atomic=atomic, switching=switching)
+        raise RemoteError(f"{err}; {held}") from None
     finally:
         if sys.stderr.isatty() and sent.shown:
             print(file=sys.stderr)
@@ -488,18 +518,106 @@ def _push_dataset(local: ox.Store, store_url: str, conn: Connection, graph: str 
                  {"Content-Type": _N_TRIPLES})  # fmt: skip
 
 
-def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn: Connection,
-                      inferred: bool, sent: _Sent) -> None:  # fmt: skip
-    """The whole dataset into Oxigraph's bulk loader, from the statements cached as text.
+def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
+                      remote: RemoteKnowledgeGraph, conn: Connection, inferred: bool, sent: _Sent
+                      ) -> None:  # fmt: skip
+    """The whole dataset into Oxigraph, staged: the old data stays whole until the new is in.
 
-    Oxigraph's transactional PUT took 94 s for the 787,000 quads of K = 1000, its bulk loader
-    (``no_transaction``) 18 s, as ``oxigraph load`` does; and serializing the local store cost
-    the client 13 s of CPU on a machine of two cores, where reading the cached N-Quads costs
-    under one. The server is the same engine as the local store, so it reads the text into the
-    same quads (canonical literals, one per distinct statement); the closure goes as a second
-    document, as the local store loaded it. A failure halfway leaves what was loaded so far, so
-    the stream begins with a push record that says unfinished, which queries refuse; it goes
-    last.
+    The statements go into staging graphs (each graph's name under a fresh ``STAGING_NS``
+    prefix) through Oxigraph's bulk loader (``no_transaction``: its transactional PUT took 94 s
+    for the 787,000 quads of K = 1000, the bulk loader 18 s), streamed from the statements
+    cached as text; the closure as a second document, as the local store loaded it. Then one
+    SPARQL Update, one transaction, drops every other graph (by name, so that no empty graph
+    name stays listed) and moves the staged ones to their names. A failure before that leaves
+    the previous data as it was, beside staging graphs that queries leave out and the next push
+    removes.
+    """
+    asserted, closure = kg.statements(inference=inferred)
+    stage = named = default = ""
+    bulk = {"no_transaction": ""}
+    moved: set[ox.NamedNode | ox.DefaultGraph] = set()
+
+    def staged(quad: ox.Quad) -> ox.Quad:
+        name = quad.graph_name
+        if isinstance(name, ox.BlankNode):
+            raise RemoteError(
+                f"a graph named by a blank node ({name}) cannot be staged for the switch to the "
+                "new data; name the graph with an IRI in the data, or push with --graph"
+            )
+        moved.add(name)
+        target = default if isinstance(name, ox.DefaultGraph) else named + name.value
+        return ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(target))
+
+    def staged_statements() -> Iterator[bytes]:
+        with asserted.open("rb") as text:
+            quads = ox.parse(text, format=ox.RdfFormat.N_QUADS)
+            while batch := [staged(q) for q in itertools.islice(quads, BATCH)]:
+                sent.add("", len(batch))
+                yield ox.serialize(batch, format=ox.RdfFormat.N_QUADS) or b""
+
+    def closure_lines() -> Iterator[bytes]:
+        assert closure is not None
+        yield from _text_blocks(closure, sent, "")
+
+    # A failed upload is tried again into a stage of its own: into the same one it would add the
+    # blank nodes of the first try again. The switch drops what the failed tries staged.
+    give_up = time.monotonic() + conn.deadline  # no new try after it, as for one request
+    for attempt in itertools.count():
+        stage = f"{STAGING_NS}{secrets.token_hex(8)}:"
+        named, default = f"{stage}g:", f"{stage}default"
+        sent.counts, sent.done = {}, 0
+        moved.clear()
+        # A try again waits no longer than the deadline leaves.
+        left = max(give_up - time.monotonic(), 0.01)
+        trying = conn if not attempt else dataclasses.replace(conn, timeout=min(conn.timeout, left))
+        try:
+            trying.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
+                           {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
+            if closure is not None:
+                target = {"graph": named + INFERRED_GRAPH, **bulk}
+                trying.request("POST", _with_query(store_url, target), _Body(closure_lines),
+                               {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
+                moved.add(ox.NamedNode(INFERRED_GRAPH))
+            break
+        except _UnansweredError:
+            pause = conn.backoff * 2**attempt
+            if attempt >= conn.retries or time.monotonic() + pause >= give_up:
+                raise
+            time.sleep(pause)
+    sent.counts = {"": len(local)}  # the distinct statements, which the store must hold
+    listed = remote.values("SELECT DISTINCT ?g WHERE { GRAPH ?g { } FILTER(isIRI(?g)) }")
+    held = [ox.NamedNode(row[0]) for row in listed if not row[0].startswith(stage)]
+    operations = [f"DROP SILENT GRAPH {graph}" for graph in held]
+    operations += [
+        "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isBLANK(?g)) }",
+        "DROP SILENT DEFAULT",
+    ]
+    for name in sorted(moved, key=str):
+        if isinstance(name, ox.DefaultGraph):
+            operations.append(f"MOVE SILENT GRAPH {ox.NamedNode(default)} TO DEFAULT")
+        else:
+            operations.append(f"MOVE SILENT GRAPH {ox.NamedNode(named + name.value)} TO {name}")
+    # Every graph name goes in as an Oxigraph term, serialized by Oxigraph, never as raw text.
+    switch = " ;\n".join(operations)
+    # The switch copies every statement in one transaction: about 8,000 a second at K = 300,
+    # with the old data to drop. Its answer comes only at the end, so it may wait that long.
+    wait = max(conn.timeout, len(local) / _SWITCHED_PER_S)
+    patient = dataclasses.replace(conn, timeout=wait, deadline=max(conn.deadline, wait))
+    try:
+        patient.request("POST", _update_url(store_url), switch.encode("utf-8"),
+                        {"Content-Type": _SPARQL_UPDATE}, retry=False)  # fmt: skip
+    except RemoteError as err:
+        raise _SwitchError(str(err)) from None
+
+
+def _load_in_place(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn: Connection,
+                   inferred: bool, sent: _Sent) -> None:  # fmt: skip
+    """``push --non-atomic``: the whole dataset straight into Oxigraph's bulk loader.
+
+    Four to five times as fast as the staged push (no copy in a transaction), but the old data
+    goes first (a Graph Store DELETE of the dataset takes 0.05 s; the bulk PUT cleared it one
+    statement at a time), and a failure halfway leaves what was loaded so far. So the stream
+    begins with a push record that says unfinished, which queries refuse; it goes last.
     """
     asserted, closure = kg.statements(inference=inferred)
     bulk = {"no_transaction": ""}
@@ -516,8 +634,6 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn:
     at = ox.NamedNode(MANIFEST_GRAPH)
     record = [ox.Quad(t.subject, t.predicate, t.object, at) for t in unfinished]
     head = ox.serialize(record, format=ox.RdfFormat.N_QUADS) or b""
-    # The bulk PUT clears what the store held one statement at a time (113 s against 25 s into
-    # an empty store at K = 1000); a Graph Store DELETE of the whole dataset takes 0.05 s.
     conn.request("DELETE", store_url, None, {})
     conn.request("PUT", _with_query(store_url, bulk), _Body(document(asserted, head)),
                  {"Content-Type": _N_QUADS})  # fmt: skip
@@ -528,6 +644,17 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn:
     # Without a record the layout is what a whole-dataset push leaves (the probe reads the
     # closure from its graph); a record would be one more graph in the union default graph.
     conn.request("DELETE", _with_query(store_url, {"graph": MANIFEST_GRAPH}), None, {})
+
+
+class _SwitchError(RemoteError):
+    """The update that replaces the old data by the staged one failed, or was not answered."""
+
+
+def _update_url(store_url: str) -> str:
+    """Oxigraph's SPARQL Update URL beside its Graph Store URL."""
+    parts = urllib.parse.urlsplit(store_url)
+    path = parts.path.removesuffix("/store") + "/update"
+    return urllib.parse.urlunsplit(parts._replace(path=path, query=""))
 
 
 def _push_by_graph(
@@ -678,9 +805,8 @@ def _stream_statements(
         sent.add(name, len(lines))
 
 
-def _what_it_holds(
-    remote: RemoteKnowledgeGraph, store: str, graph: str | None, sent: _Sent, bulk: bool
-) -> str:
+def _what_it_holds(remote: RemoteKnowledgeGraph, store: str, sent: _Sent, bulk: bool, *,
+                   atomic: bool, switching: bool) -> str:  # fmt: skip
     """What the store holds after a push failed, for the one line that reports the failure."""
     if store == "virtuoso":
         done = sum(1 for count in sent.counts.values() if count)
@@ -691,7 +817,22 @@ def _what_it_holds(
         )
     if not bulk:
         return "the upload was one transaction, so the store still holds its previous data"
-    # The bulk loader keeps what it loaded before the failure: ask the store how much.
+    if not atomic:
+        return _what_it_holds_now(remote, sent)
+    if switching:
+        return (
+            "the switch to the new data is one transaction: the store holds either all of its "
+            "previous data or all of the new; run push again"
+        )
+    return (
+        f"the store still holds all of its previous data; the {sent.done:,} statements staged "
+        f"before the failure are in graphs under <{STAGING_NS}>, which queries leave out and "
+        "the next push removes; run push again"
+    )
+
+
+def _what_it_holds_now(remote: RemoteKnowledgeGraph, sent: _Sent) -> str:
+    """After a push in place failed: the bulk loader kept what it loaded; ask the store."""
     try:
         counted = remote.values(
             "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "

@@ -1,22 +1,30 @@
 """A read-only SPARQL 1.1 Protocol endpoint over the inferred graph, and a query page for people.
 
-Queries run in a small pool of worker processes, each with its own copy of the store. A query
-that overruns the time limit is stopped by killing its worker (Oxigraph's evaluation cannot be
-interrupted from Python), and a fresh worker takes its place, so a slow or failing query never
-holds up other clients. Before evaluation, a query that could make the server read a file or
-fetch a URL is refused: SERVICE, FROM / FROM NAMED, and the protocol's dataset parameters. Updates
-are refused with 403. Request bodies and query strings have a size limit; results a row limit.
+Queries run in worker processes, each with its own copy of the store. A query that overruns
+its time limit, or its memory limit, is stopped by killing its worker (Oxigraph's evaluation
+cannot be interrupted from Python), and a fresh worker takes its place; only a few long queries
+run at once, so a slow or failing query never holds up a quick one (see ``QueryPool``). Every
+answer says ``nosniff``, every page carries a Content-Security-Policy, and a client has a
+bounded time to send its request. Before evaluation, a query that could make the server read a
+file or fetch a URL is refused: SERVICE, FROM / FROM NAMED, and the protocol's dataset
+parameters. Updates are refused with 403. Request bodies and query strings have a size limit;
+results a row limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
+import math
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from multiprocessing.connection import Connection as Pipe
@@ -25,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from . import engine, formats, linked_data
-from .errors import DefendersKGError, ListenError, QueryParameterError
+from .errors import DefendersKGError, ListenError, QueryParameterError, QuerySyntaxError
 from .formats import negotiate
 from .ontology_docs import ontology_html
 from .policy import query_form
@@ -55,12 +63,25 @@ GRAPH_TYPES = offered(_GRAPH)
 
 @dataclass(frozen=True)
 class Limits:
-    """What one request may cost."""
+    """What one request may cost, and how many may be served at once."""
 
     timeout: float = 10.0
     max_rows: int = 10_000
     max_bytes: int = 64 * 1024
+    #: Long queries (past ``QUICK_SECONDS`` of CPU) that run at once; more are paused.
     workers: int = 2
+    #: Queries that may wait (paused) for a worker slot; beyond that, 503 with Retry-After.
+    max_queue: int = 16
+    #: MiB of memory a worker may allocate for one query, beyond the store it holds.
+    max_memory: int = 1024
+    #: Seconds a client has to send a request's headers, and again its body.
+    read_timeout: float = 10.0
+    #: Open connections; one past this is closed at once.
+    max_connections: int = 256
+
+
+#: A query that has used this much CPU is a long one: it needs one of the ``workers`` slots.
+QUICK_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,7 @@ class Reply:
     status: int
     media_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _error(status: int, message: str) -> Reply:
@@ -79,21 +101,29 @@ def _answer(store: ox.Store, text: str, fmt: str, media_type: str, max_rows: int
     try:
         result = engine.run(store, text, max_rows=max_rows)
         return Reply(200, media_type, result.encode(fmt))
+    except QuerySyntaxError as err:
+        # Line and column, without the offending line: an answer need not echo the query.
+        return _error(err.http_status, str(err).splitlines()[0])
     except DefendersKGError as err:
         return _error(err.http_status, str(err))
+    except MemoryError:
+        return _error(503, _OUT_OF_MEMORY)
 
+
+_OUT_OF_MEMORY = "the query needed more memory than a worker may use and was stopped"
 
 #: The largest store a worker copies into memory (about 1 GB of memory per worker at this size).
 IN_MEMORY_QUADS = 2_000_000
 
 
-def _worker_main(pipe: Pipe, store_path: str) -> None:
+def _worker_main(pipe: Pipe, store_path: str, max_memory: int) -> None:
     """A worker process: open the persisted store read-only, answer jobs until the pipe closes.
 
     The loop runs on one thread with a large stack, so no query needs a thread of its own. A
     store of up to ``IN_MEMORY_QUADS`` quads is copied into memory, where Oxigraph answers the
     canned queries three to four times faster than from its on-disk store; a larger one is
-    queried on disk, shared by all workers through the operating system's page cache.
+    queried on disk, shared by all workers through the operating system's page cache. Once the
+    store is loaded, the worker's address space may grow by ``max_memory`` MiB and no more.
     """
     store = ox.Store.read_only(store_path)
     if len(store) <= IN_MEMORY_QUADS:
@@ -102,37 +132,66 @@ def _worker_main(pipe: Pipe, store_path: str) -> None:
         store = in_memory
 
     def serve_jobs() -> None:
+        _limit_address_space(max_memory * 1024 * 1024)
         while True:
             try:
                 text, fmt, media_type, max_rows = pipe.recv()
             except (EOFError, OSError):
                 return
+            pipe.send(None)  # taken: a death from now on is this query's
             pipe.send(_answer(store, text, fmt, media_type, max_rows))
 
     engine.on_big_stack(serve_jobs)
 
 
+def _limit_address_space(extra: int) -> None:
+    """Let this process's address space grow by ``extra`` bytes from now on (RLIMIT_AS)."""
+    import resource
+
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        size = int(statm.read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    pipe: Pipe
+
+
 class QueryPool:
     """Worker processes that answer queries, each killable when it overruns the time limit.
 
-    The pool lives on the server's event loop: a request waits for an idle worker and for its
-    reply without a thread of its own (the loop watches the worker's pipe), which keeps the cost
-    of a request in this process small. Code on a worker thread of that loop calls ``run``.
+    Every query gets a worker of its own at once (an idle one, or a new one), so a quick query
+    never waits behind a slow one. A query that uses ``QUICK_SECONDS`` of CPU needs one of
+    ``limits.workers`` slots; while none is free its worker is paused (SIGSTOP), which costs no
+    CPU and does not count against its time limit. At most ``workers + max_queue`` queries are
+    admitted at once; one more is answered 503 with Retry-After. A worker found dead is replaced
+    before it is given a query.
+
+    The pool lives on the server's event loop: a request waits for its reply without a thread of
+    its own (the loop watches the worker's pipe). Code on a worker thread of that loop calls
+    ``run``.
     """
 
     def __init__(self, kg: KnowledgeGraph, limits: Limits) -> None:
         self.limits = limits
         self._store_path = str(kg.store_path(inference=True))
-        self._context = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[tuple[Any, Pipe]] = asyncio.Queue()
+        # Workers fork from a server process that has imported this module: a new one is ready
+        # in milliseconds, so replacing a killed worker costs a query nothing.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload([__name__])
+        self._slots: asyncio.Semaphore | None = None
+        self._admitted = 0
         self._all: set[Any] = set()
-        for _ in range(limits.workers):
-            self._idle.put_nowait(self._spawn())
+        self._idle = [self._spawn() for _ in range(limits.workers)]
 
-    def _spawn(self) -> tuple[Any, Pipe]:
+    def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, self._store_path), daemon=True
+            target=_worker_main,
+            args=(child, self._store_path, self.limits.max_memory),
+            daemon=True,
         )
         # Ctrl-C reaches the whole process group, and the server stops its workers itself: they
         # start with SIGINT ignored (that survives exec; only the main thread may set it).
@@ -145,43 +204,115 @@ class QueryPool:
                 signal.signal(signal.SIGINT, previous)
         child.close()
         self._all.add(process)
-        return process, parent
+        return _Worker(process, parent)
+
+    def _take(self) -> _Worker:
+        """An idle worker that is still alive, or a new one; one more stays idle."""
+        worker = None
+        while self._idle and worker is None:
+            worker = self._idle.pop()
+            # An idle worker's pipe has nothing to read unless the worker is gone (end of file).
+            if worker.pipe.poll() or not worker.process.is_alive():
+                self._discard(worker)
+                worker = None
+        if not self._idle:  # a spare, warm by the time the next query comes
+            self._idle.append(self._spawn())
+        return worker or self._spawn()
+
+    def _give_back(self, worker: _Worker) -> None:
+        if len(self._idle) < self.limits.workers + 1:
+            self._idle.append(worker)
+        else:
+            self._discard(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join()
+        worker.pipe.close()
+        self._all.discard(worker.process)
 
     async def answer(self, text: str, fmt: str, media_type: str) -> Reply:
-        """Have an idle worker answer ``text`` in ``fmt``, within the time limit."""
+        """Have a worker answer ``text`` in ``fmt``, within the time limit."""
+        if self._admitted >= self.limits.workers + self.limits.max_queue:
+            return _busy(self.limits.timeout)
+        self._admitted += 1
         try:
-            process, pipe = await asyncio.wait_for(self._idle.get(), self.limits.timeout)
-        except TimeoutError:
-            return _error(503, "all query workers are busy; try again shortly")
-        loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        loop.add_reader(pipe.fileno(), _wake, readable)
-        try:
-            pipe.send((text, fmt, media_type, self.limits.max_rows))
-            await asyncio.wait_for(readable, self.limits.timeout)
-            # uvloop's add_reader leaves the pipe non-blocking: a reply longer than the pipe's
-            # buffer would then fail half-read (BlockingIOError) and pass for a crash.
-            os.set_blocking(pipe.fileno(), True)
-            reply: Reply = pipe.recv()
-            self._idle.put_nowait((process, pipe))
-            return reply
-        except TimeoutError:
-            timed_out = True
-        except (EOFError, OSError):  # the worker died under the query (a crash, out of memory)
-            timed_out = False
+            for _ in range(3):  # a worker that died before it took the query: another one
+                reply = await self._evaluate(text, fmt, media_type)
+                if reply is not None:
+                    return reply
+            return _error(500, "no worker process could take the query; it was not answered")
         finally:
-            loop.remove_reader(pipe.fileno())
-        process.kill()
-        process.join()
-        pipe.close()
-        self._all.discard(process)
-        self._idle.put_nowait(self._spawn())
-        if timed_out:
-            return _error(
-                503,
-                f"the query exceeded the time limit of {self.limits.timeout:g} s and was stopped",
-            )
+            self._admitted -= 1
+
+    async def _evaluate(self, text: str, fmt: str, media_type: str) -> Reply | None:
+        """The answer of one worker; None if that worker was gone before it took the query."""
+        worker = self._take()
+        try:
+            outcome = await self._run_on(worker, (text, fmt, media_type, self.limits.max_rows))
+        except BaseException:  # the request was cancelled: its worker may be paused or busy
+            self._discard(worker)
+            raise
+        if isinstance(outcome, Reply):
+            self._give_back(worker)
+            return outcome
+        self._discard(worker)
+        if outcome == "gone":
+            return None
+        if outcome == "timed out":
+            message = f"the query exceeded the time limit of {self.limits.timeout:g} s"
+            return _error(503, f"{message} and was stopped")
+        if worker.process.exitcode == -signal.SIGABRT:  # Rust aborts when an allocation fails
+            return _error(503, f"{_OUT_OF_MEMORY} ({self.limits.max_memory} MiB)")
         return _error(500, "the query crashed its worker process; it was not answered")
+
+    async def _run_on(self, worker: _Worker, job: tuple[str, str, str, int]) -> Reply | str:
+        """``worker``'s reply to ``job``, or what happened instead: gone, timed out, crashed."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limits.workers)
+        slots, timeout = self._slots, self.limits.timeout
+        pid, fd = worker.process.pid, worker.pipe.fileno()
+        holds_slot = False
+        try:
+            # The worker acknowledges a job before it runs it.
+            try:
+                worker.pipe.send(job)
+                if not await _readable(fd, timeout):
+                    return "timed out"
+                # uvloop's add_reader leaves the pipe non-blocking: a reply longer than the
+                # pipe's buffer would then fail half-read (BlockingIOError) and pass for a crash.
+                os.set_blocking(fd, True)
+                worker.pipe.recv()
+            except (EOFError, OSError):
+                return "gone"
+            # Running, not yet long: until the query has used QUICK_SECONDS of CPU (a quick one
+            # on a busy machine may take longer than that by the clock).
+            began, ran, done = _cpu_seconds(pid), 0.0, False
+            while not done and ran < timeout:
+                step = min(QUICK_SECONDS, timeout - ran)
+                done = await _readable(fd, step)
+                ran += step
+                if _cpu_seconds(pid) - began >= QUICK_SECONDS:
+                    break
+            if not done and ran < timeout:
+                paused = slots.locked()
+                if paused:
+                    os.kill(pid, signal.SIGSTOP)
+                await slots.acquire()
+                holds_slot = True
+                if paused:
+                    os.kill(pid, signal.SIGCONT)
+                done = await _readable(fd, timeout - ran)
+            if not done:
+                return "timed out"
+            os.set_blocking(fd, True)
+            reply: Reply = worker.pipe.recv()
+            return reply
+        except (EOFError, OSError):  # the worker died under the query (a crash, out of memory)
+            return "crashed"
+        finally:
+            if holds_slot:
+                slots.release()
 
     def run(self, text: str, fmt: str, media_type: str) -> Reply:
         """``answer`` for code on a worker thread of the server's loop (``run_in_threadpool``)."""
@@ -199,6 +330,37 @@ class QueryPool:
             process.kill()
             process.join()
         self._all.clear()
+        self._idle.clear()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time process ``pid`` has used (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _busy(timeout: float) -> Reply:
+    retry = str(max(1, math.ceil(timeout)))
+    message = "too many queries are waiting; try again shortly"
+    return Reply(
+        503, "text/plain; charset=utf-8", (message + "\n").encode(), (("Retry-After", retry),)
+    )
+
+
+async def _readable(fd: int, timeout: float) -> bool:
+    """Whether ``fd`` has something to read (or is closed) within ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, _wake, ready)
+    try:
+        done, _ = await asyncio.wait({ready}, timeout=max(timeout, 0))
+        return bool(done)
+    finally:
+        loop.remove_reader(fd)
 
 
 def _wake(future: asyncio.Future[None]) -> None:
@@ -223,8 +385,19 @@ def service_description(endpoint: str) -> str:
     )
 
 
-def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
-    """The ASGI application: ``/sparql``, ``/queries``, ``/queries/NAME`` and the page at ``/``."""
+def default_cors(kg: KnowledgeGraph) -> tuple[str, ...]:
+    """Any origin may read the embedded graph from a browser; no other origin may read `--data`."""
+    return ("*",) if all(source.embedded for source in kg.sources) else ()
+
+
+def create_app(
+    kg: KnowledgeGraph, limits: Limits | None = None, *, cors: Sequence[str] | None = None
+) -> Starlette:
+    """The ASGI application: ``/sparql``, ``/queries``, ``/queries/NAME`` and the page at ``/``.
+
+    ``cors`` lists the origins whose pages may read the answers (``*`` for any); by default
+    ``default_cors(kg)``.
+    """
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.cors import CORSMiddleware
@@ -242,6 +415,7 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             headers = {"ETag": linked_data.entity_tag(result.body), "Vary": "Accept"}
             if linked_data.not_modified(if_none_match, headers["ETag"]):
                 return Response(b"", status_code=304, headers=headers)
+        headers.update(result.headers)
         return Response(
             result.body, status_code=result.status, media_type=result.media_type, headers=headers
         )
@@ -257,7 +431,10 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
         if media_type is None:
             kinds = ", ".join(offers)
             return reply(
-                _error(406, f"cannot answer a {form or 'query'} as {accept}; offered: {kinds}")
+                _error(
+                    406,
+                    f"cannot answer a {form or 'query'} as Accept asks; offered: {kinds}",
+                )
             )
         return reply(await pool.answer(text, offers[media_type], media_type), if_none_match)
 
@@ -267,7 +444,11 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             return reply(_error(413, f"the query string is longer than {limits.max_bytes} bytes"))
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await _read_limited(request, limits.max_bytes)
+            try:
+                body = await _read_limited(request, limits.max_bytes, limits.read_timeout)
+            except TimeoutError:
+                message = f"the request body did not arrive within {limits.read_timeout:g} s"
+                return reply(_error(408, message))
             if body is None:
                 return reply(
                     _error(413, f"the request body is longer than {limits.max_bytes} bytes")
@@ -348,12 +529,13 @@ def create_app(kg: KnowledgeGraph, limits: Limits | None = None) -> Starlette:
             *linked_data.routes(pool, ontology_html),  # the IRIs: /resource, /graph, /ontology
         ],
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 CORSMiddleware,
-                allow_origins=["*"],
+                allow_origins=list(default_cors(kg) if cors is None else cors),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Accept", "Content-Type"],
-            )
+            ),
         ],
         lifespan=_closing(pool),
     )
@@ -374,22 +556,108 @@ def _closing(pool: QueryPool) -> Any:
     return lifespan
 
 
-async def _read_limited(request: Request, limit: int) -> bytes | None:
-    """The request body, or None as soon as it exceeds ``limit`` bytes."""
+class SecurityHeaders:
+    """ASGI middleware: ``nosniff`` on every answer; on HTML pages a Content-Security-Policy
+    that runs only the page's own inline scripts and styles (by hash) and reaches only this
+    server."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def secured(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+                message = {**message, "headers": headers}
+                if not _is_html(headers):
+                    await send(message)
+                    return
+                start.update(message)  # held until the page is whole, to hash what it runs
+                return
+            if not start or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            page = b"".join(chunks)
+            policy = content_security_policy(page.decode("utf-8", "replace"))
+            await send(
+                {
+                    **start,
+                    "headers": [
+                        *start["headers"],
+                        (b"content-security-policy", policy.encode("ascii")),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, secured)
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.lower().startswith(b"text/html")
+        for name, value in headers
+    )
+
+
+_INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
+
+
+def content_security_policy(page: str) -> str:
+    """A policy for ``page``: its inline ``<script>`` and ``<style>`` blocks allowed by their
+    SHA-256, scripts and styles of this server, requests to this server, nothing else."""
+    hashes: dict[str, list[str]] = {"script": [], "style": []}
+    for kind, body in _INLINE.findall(page):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        hashes[kind].append(f"'sha256-{digest}'")
+    return "; ".join(
+        (
+            "default-src 'none'",
+            " ".join(["script-src 'self'", *hashes["script"]]),
+            " ".join(["style-src 'self'", *hashes["style"]]),
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+async def _read_limited(request: Request, limit: int, timeout: float) -> bytes | None:
+    """The request body, or None as soon as it exceeds ``limit`` bytes.
+
+    Raises ``TimeoutError`` when the whole body has not arrived within ``timeout`` seconds.
+    """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         return None
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    async with asyncio.timeout(timeout):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
     return b"".join(chunks)
 
 
 def serve(
-    kg: KnowledgeGraph, *, host: str = "127.0.0.1", port: int = 8000, limits: Limits | None = None
+    kg: KnowledgeGraph,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    limits: Limits | None = None,
+    cors: Sequence[str] | None = None,
 ) -> None:
     """Run the endpoint with uvicorn until interrupted; Ctrl-C raises ``KeyboardInterrupt``.
 
@@ -401,6 +669,7 @@ def serve(
 
     import uvicorn
 
+    limits = limits or Limits()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         listener = socket.create_server((host, port), family=family)
@@ -408,11 +677,66 @@ def serve(
         reason = os.strerror(err.errno) if err.errno else str(err)
         raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
     with listener:
-        app = create_app(kg, limits)
+        app = create_app(kg, limits, cors=cors)
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         base = f"http://{shown}:{listener.getsockname()[1]}"
         print(f"defenders-kg: SPARQL endpoint at {base}/sparql, query page at {base}/ "
               "(Ctrl-C stops)", file=sys.stderr, flush=True)  # fmt: skip
-        config = uvicorn.Config(app, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            http=_guarded_protocol(limits),
+            timeout_keep_alive=min(5, math.ceil(limits.read_timeout)),
+            # One more than the cap, so that the last connection allowed is also served.
+            limit_concurrency=limits.max_connections + 1,
+            # Paused queries would otherwise hold a stopping server for their whole time limits.
+            timeout_graceful_shutdown=5,
+        )
         # uvicorn.run would swallow the KeyboardInterrupt that its Server re-raises on Ctrl-C.
         uvicorn.Server(config).run(sockets=[listener])
+
+
+def _guarded_protocol(limits: Limits) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP/1.1 protocol with a deadline for each request's headers and a cap on open
+    connections: uvicorn has neither, so a client sending a byte a second would hold its
+    connection for ever."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Guarded(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > limits.max_connections:
+                transport.close()
+                return
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._disarm()  # the headers are in; the body has its own timeout
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(limits.read_timeout, self._expire)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expire(self) -> None:
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return Guarded

@@ -31,6 +31,9 @@ from .vocab import GRAPH_BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH
 #: The graph that records the last push: layout, closure, quads sent; written last, removed first.
 MANIFEST_GRAPH = GRAPH_BASE + "push"
 PUSH_NS = "https://w3id.org/defenders-kg/push#"
+#: Where a push to Oxigraph loads the new data before it replaces the old (``remote``); queries
+#: leave these graphs out.
+STAGING_NS = "urn:defenders-kg:staging:"
 ONTOLOGY_IRI = "https://w3id.org/defenders-kg/ontology"
 _OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
 _XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -82,6 +85,7 @@ class Layout:
     copies: tuple[str, ...]  # other graphs that hold a copy of the ontology
     system_graphs: tuple[str, ...]
     graphs: tuple[str, ...] | None  # every named graph, listed only when a plan needs them
+    staged: bool = False  # a push is loading into staging graphs, or one stopped while it did
 
     @classmethod
     def assumed(cls, endpoint: str) -> Layout:
@@ -114,8 +118,8 @@ class Layout:
             )
         if not self.complete:
             raise RemoteError(
-                f"{where}: the last push did not finish (no push record in <{MANIFEST_GRAPH}>); "
-                "run defenders-kg push again"
+                f"{where}: the last push did not finish (its push record in <{MANIFEST_GRAPH}> "
+                "says complete false); run defenders-kg push again"
             )
         if closure and not self.closure:
             why = "holds no" if self.closure is False else "cannot show it holds the"
@@ -154,7 +158,7 @@ class Layout:
             return Plan(text, [("default-graph-uri", self.target)])
         # A copy of the graph in another named graph (an earlier push --graph) would count
         # every row twice in the union: name the dataset without it.
-        listing = exclude_closure or not self.union_default or bool(self.copies)
+        listing = exclude_closure or not self.union_default or bool(self.copies) or self.staged
         if self.kind == "default" or not listing:
             if exclude_closure and self.kind == "default":
                 raise RemoteError(
@@ -292,9 +296,13 @@ def probe(endpoint: str, store: str, select: Ask) -> Layout:
         keep = system_filter("?g", keep=True)
         listing = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {keep} }}"
         system = tuple(sorted(g for g in values(listing) if is_system_graph(store, g)))
-    holders = values(
-        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{ONTOLOGY_IRI}> a <{_OWL_ONTOLOGY}> }} }}"
-    )
+    holders = [
+        g
+        for g in values(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{ONTOLOGY_IRI}> a <{_OWL_ONTOLOGY}> }} }}"
+        )
+        if not g.startswith(STAGING_NS)
+    ]
     in_default = bool(values(f"SELECT ?o WHERE {{ <{ONTOLOGY_IRI}> a ?o }} LIMIT 1"))
     record = {
         str(row[0].value).removeprefix(PUSH_NS): row[1].value
@@ -327,9 +335,12 @@ def probe(endpoint: str, store: str, select: Ask) -> Layout:
     complete = not record or record.get("complete") == "true"
     union_default = in_default if kind == "dataset" else True
     graphs: tuple[str, ...] | None = None
+    staged = False
     if kind == "dataset" and store != "virtuoso":
         # Needed to name the dataset when the default graph is not the union, or to leave the
         # closure out; Oxigraph lists graph names from an index, cheaply.
-        graphs = tuple(sorted(values("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")))
+        listed = values("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        graphs = tuple(sorted(g for g in listed if not g.startswith(STAGING_NS)))
+        staged = len(graphs) < len(listed)
     return Layout(endpoint, store, kind, target, union_default, closure, complete, copies,
-                  system, graphs)  # fmt: skip
+                  system, graphs, staged)  # fmt: skip

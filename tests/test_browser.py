@@ -46,6 +46,7 @@ def browser() -> Iterator[Any]:
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--window-size=1280,900"):  # fmt: skip
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP reports land there
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(60)
@@ -279,6 +280,18 @@ def test_the_paragraph_page_links_sentences_to_their_facts(browser: Any, endpoin
 
 
 # -- the static site -------------------------------------------------------------------------------
+
+
+def test_the_pages_run_under_their_content_security_policy(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get_log("browser")  # what earlier tests left
+    driver.get(f"{endpoint}/?canned=actors-reprising-roles")
+    wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#results table")))
+    for page in ("/resource/charlie-cox.html", "/ontology"):
+        driver.get(endpoint + page)
+        wait(driver).until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
+    messages = [entry["message"] for entry in driver.get_log("browser")]
+    assert [m for m in messages if "Content Security" in m] == []
 
 
 def test_the_static_site_works_from_file_urls(browser: Any, site: Path) -> None:

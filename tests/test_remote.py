@@ -27,11 +27,12 @@ from defenders_kg import (
 )
 from defenders_kg.cli import EXIT_REMOTE, main
 from defenders_kg.queries import list_queries
-from defenders_kg.store_layout import MANIFEST_GRAPH, Layout
+from defenders_kg.store_layout import MANIFEST_GRAPH, PUSH_NS, STAGING_NS, Layout
 from defenders_kg.synth import write_synthetic
 
 FAST = Connection(timeout=5, retries=1, backoff=0.01)
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+STAGED = f'SELECT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{STAGING_NS}")) }}'
 
 
 @pytest.fixture(scope="module")
@@ -114,31 +115,103 @@ def test_an_ad_hoc_query_and_the_cli(
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
-def test_a_push_that_fails_halfway_says_what_the_store_holds(
+def test_a_push_that_fails_halfway_keeps_the_old_data(
     kg: KnowledgeGraph,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Oxigraph's bulk loader keeps what it loaded: the store is asked, and queries refuse it."""
+    """The new data is staged; the old stays whole and queryable until the switch."""
+    # Before: the push deleted the dataset first, and a failure left part of the new data.
     asserted, closure = kg.statements(inference=True)
     assert closure is not None
     broken = tmp_path / "closure.nt"
     lines = closure.read_bytes().splitlines(keepends=True)
     broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
     with oxigraph(str(tmp_path / "store")) as base:
-        assert push(kg, f"{base}/store", connection=FAST) == len(kg.store(inference=True))
+        pushed = push(kg, f"{base}/store", connection=FAST)
+        remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        before = remote.query("cast").rows
         monkeypatch.setattr(kg, "statements", lambda inference=True: (asserted, broken))
         with pytest.raises(RemoteError, match="answered 400") as info:
             push(kg, f"{base}/store", connection=FAST)
+        assert "the store still holds all of its previous data" in str(info.value)
+        staged = remote.values(STAGED)
+        assert staged, "the failed push left its staging graphs"
+        fresh = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        assert fresh.query("cast").rows == before
+        assert main(["query", "cast", "--endpoint", f"{base}/query"]) == 0
+        capsys.readouterr()
+        monkeypatch.undo()
+        assert push(kg, f"{base}/store", connection=FAST) == pushed
+        left = remote.values(STAGED)
+        assert left == []
+        assert int(remote.values(COUNT)[0][0]) == pushed
+
+
+def test_a_staged_upload_that_breaks_off_is_tried_again_into_a_fresh_stage(
+    kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from defenders_kg import remote
+
+    real = remote.Connection.request
+    broken: list[str] = []
+
+    def once_broken(self: Connection, method: str, url: str, *args: object, **kw: object):  # type: ignore[no-untyped-def]
+        if "no_transaction" in url and not broken:
+            broken.append(url)
+            part = next(iter(args[0]))  # type: ignore[call-overload]
+            real(self, method, url, part, *args[1:], **kw)  # type: ignore[arg-type]
+            # Part of the upload is in the store's stage; then the network went.
+            raise remote._UnansweredError(f"cannot reach {url}: reset (after 1 try)")
+        return real(self, method, url, *args, **kw)  # type: ignore[arg-type]
+
+    with oxigraph(str(tmp_path / "store")) as base:
+        monkeypatch.setattr(remote.Connection, "request", once_broken)
+        assert push(kg, f"{base}/store", connection=FAST) == len(kg.store(inference=True))
+        assert broken
+        remote_kg = RemoteKnowledgeGraph(f"{base}/query", FAST)
+        assert remote_kg.values(STAGED) == []
+
+
+def test_a_push_in_place_that_fails_halfway_says_what_the_store_holds(
+    kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``push --non-atomic``: the bulk loader keeps what it loaded; the store is asked."""
+    asserted, closure = kg.statements(inference=True)
+    assert closure is not None
+    broken = tmp_path / "closure.nt"
+    lines = closure.read_bytes().splitlines(keepends=True)
+    broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
+    with oxigraph(str(tmp_path / "store")) as base:
+        assert push(kg, f"{base}/store", connection=FAST, atomic=False) == len(
+            kg.store(inference=True)
+        )
+        monkeypatch.setattr(kg, "statements", lambda inference=True: (asserted, broken))
+        with pytest.raises(RemoteError, match="answered 400") as info:
+            push(kg, f"{base}/store", connection=FAST, atomic=False)
         remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
         held = remote.values(f"{COUNT[:-1]} FILTER(?g != <{MANIFEST_GRAPH}>) }}")[0][0]
         sent = asserted.read_bytes().count(b"\n") + 101  # the broken line too
         assert f"now holds {int(held):,} of the {sent:,} statements sent" in str(info.value)
         assert "its push record says unfinished, so queries refuse it" in str(info.value)
+        with pytest.raises(RemoteError, match="says complete false"):
+            remote.query("cast")
+
+
+def test_an_unfinished_push_is_refused_as_unfinished(
+    tmp_path: Path, kg: KnowledgeGraph, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the refusal said "no push record" while a record saying complete false was there.
+    with oxigraph(str(tmp_path / "store")) as base:
+        push(kg, f"{base}/store", connection=FAST)
+        record = f'INSERT DATA {{ GRAPH <{MANIFEST_GRAPH}> {{ _:r <{PUSH_NS}complete> "false" }} }}'
+        FAST.request("POST", f"{base}/update", record.encode(),
+                     {"Content-Type": "application/sparql-update"})  # fmt: skip
         assert main(["query", "cast", "--endpoint", f"{base}/query"]) == EXIT_REMOTE
         err = capsys.readouterr().err
         assert "the last push did not finish" in err and err.count("\n") == 1
+        assert "says complete false" in err and "no push record" not in err
 
 
 def test_a_server_that_is_down(kg: KnowledgeGraph) -> None:
@@ -235,6 +308,21 @@ def test_a_slow_server_times_out(scripted: str) -> None:
     slow = Connection(timeout=0.5, retries=1, backoff=0.01)
     with pytest.raises(RemoteError, match="timed out"):
         _remote(f"{scripted}/query", slow).sparql("ASK {}")
+
+
+def test_a_server_that_never_answers_is_given_up_at_the_deadline(scripted: str) -> None:
+    # Before: each of the 4 tries waited its whole time-out (20 minutes for push's defaults).
+    _Scripted.script = [(200, JSON, b"{}", 30.0, {})]
+    silent = Connection(timeout=1, retries=3, backoff=0.01, deadline=1.5)
+    with pytest.raises(RemoteError, match=r"timed out; gave up at the 1.5 s deadline"):
+        _remote(f"{scripted}/query", silent).sparql("ASK {}")
+    assert len(_Scripted.seen) == 2  # the second try waited only what was left
+    defaults = Connection()
+    assert defaults.deadline < 60
+    from defenders_kg.cli import _command_named, _parser
+
+    argv = ["push", "--store", f"{scripted}/store"]
+    assert _parser(_command_named(argv)).parse_args(argv).timeout < 60
 
 
 def test_transient_failures_are_retried_with_backoff(scripted: str) -> None:
