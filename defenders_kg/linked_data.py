@@ -972,8 +972,14 @@ def _triple_html(row: Mapping[str, Any], root: str) -> str:
     )
 
 
+#: The most triples a graph's page shows; its RDF documents hold them all. The document graph,
+#: with the spans of every fact, has over 4,000: as one HTML table (2 MB) no one reads it, and a
+#: browser's accessibility check alone took over a minute.
+GRAPH_PAGE_ROWS = 1000
+
+
 def graph_page(where: Target, rows: list[dict[str, Any]]) -> str:
-    """A named graph as a table of its triples."""
+    """A named graph as a table of its triples (at most ``GRAPH_PAGE_ROWS``)."""
     title = "The ontology" if where.kind == "ontology" else f"Graph {where.name}"
     page = Page(title, where.depth, alternates=("ttl", "jsonld"),
                 name=where.path.rpartition("/")[2])  # fmt: skip
@@ -981,15 +987,17 @@ def graph_page(where: Target, rows: list[dict[str, Any]]) -> str:
     stem = escape(where.path.rpartition("/")[2])
     page.add(f"<h1>{escape(title)}</h1>")
     page.add(f'<p class="iri"><code>{escape(where.iri)}</code></p>')
+    shown = rows[:GRAPH_PAGE_ROWS]
+    part = "" if len(shown) == len(rows) else f"; the first {len(shown):,} below, all of them"
     page.add(
-        f'<p class="formats">{len(rows)} triples; as <a href="{stem}.ttl">Turtle</a>, '
+        f'<p class="formats">{len(rows):,} triples{part} as <a href="{stem}.ttl">Turtle</a>, '
         f'<a href="{stem}.jsonld">JSON-LD</a>.</p>'
     )
     page.add(
         '<div class="table"><table><thead><tr><th scope="col">subject</th>'
         '<th scope="col">property</th><th scope="col">value</th></tr></thead><tbody>'
     )
-    for row in rows:
+    for row in shown:
         page.add(
             f"<tr><td>{_term_html(row['s'], row.get('slabel'), root)}</td>"
             f"<td>{_term_html(row['p'], row.get('plabel'), root)}</td>"

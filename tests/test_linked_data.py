@@ -477,3 +477,14 @@ SELECT ?words ?begin WHERE {
     dataset = rdflib.Dataset().parse(data=trig, format="trig")
     document = dataset.graph(rdflib.URIRef("https://w3id.org/defenders-kg/graph/document"))
     assert len(list(document.query(query))) == 2
+
+
+def test_a_large_graph_page_shows_its_first_rows_and_says_where_all_are(
+    runner: ld.StoreRunner,
+) -> None:
+    where = ld.target("graph", "document")
+    assert where is not None
+    page = ld.render(runner, where, "html").body.decode()
+    assert page.count("<tr>") == ld.GRAPH_PAGE_ROWS + 1  # the header row too
+    assert "triples; the first 1,000 below, all of them as" in page
+    assert 'href="document.ttl"' in page
