@@ -245,16 +245,41 @@ def test_alignments_match_the_targets_definitions() -> None:
 #: inference derives from the n-ary nodes, whose types follow from the nodes, and the properties
 #: whose subjects (or values) in the data are of several classes with no common one.
 SHORTCUTS = {
-    "appearsIn", "castMemberOf", "creatorOf", "filmingLocation", "hasCastCredit", "hasCastMember",
-    "hasCharacter", "hasCreator", "hasFilming", "hasProductionCompany",
-    "hasProductionInvolvement", "hasRelease", "hasShowrunner", "isSuperheroIdentityOf",
-    "memberOf", "originalPlatform", "portrayedBy", "portrays", "showrunnerOf",
+    "appearsIn",
+    "castMemberOf",
+    "creatorOf",
+    "filmingLocation",
+    "hasCastCredit",
+    "hasCastMember",
+    "hasCharacter",
+    "hasCreator",
+    "hasFilming",
+    "hasProductionCompany",
+    "hasProductionInvolvement",
+    "hasRelease",
+    "hasShowrunner",
+    "isSuperheroIdentityOf",
+    "memberOf",
+    "originalPlatform",
+    "portrayedBy",
+    "portrays",
+    "showrunnerOf",
 }
 NO_DOMAIN = SHORTCUTS | {
-    "abbreviation", "basedOn", "franchise", "inWork", "precededBy", "sharesContinuityWith",
+    "abbreviation",
+    "basedOn",
+    "franchise",
+    "inWork",
+    "precededBy",
+    "sharesContinuityWith",
 }
 NO_RANGE = SHORTCUTS | {
-    "aspectSubject", "basedOn", "claimant", "namedAfter", "precededBy", "sharesContinuityWith",
+    "aspectSubject",
+    "basedOn",
+    "claimant",
+    "namedAfter",
+    "precededBy",
+    "sharesContinuityWith",
 }
 
 
