@@ -152,7 +152,7 @@ class Connection:
                     found = {k.lower(): v for k, v in response.headers.items()}
                     return Response(response.read(), media, found)
             except urllib.error.HTTPError as err:
-                detail = err.read(300).decode("utf-8", "replace").strip().splitlines()
+                detail = _error_body(err).strip().splitlines()
                 last = f"{shown} answered {err.code} {err.reason}" + (
                     f": {detail[0][:200]}" if detail else ""
                 )
@@ -313,6 +313,16 @@ def _is_graph_query(text: str) -> bool:
     while lines and lines[0].startswith("define input:"):
         lines.pop(0)
     return query_form("\n".join(lines)) in ("CONSTRUCT", "DESCRIBE")
+
+
+def _error_body(err: urllib.error.HTTPError) -> str:
+    """The first bytes of an error's body as text. urllib's own 401 for a failed digest
+    handshake has a body of text, not bytes, on some Python 3.11 releases (3.11.2)."""
+    try:
+        raw = err.read(300)
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
 
 
 def _standard_results(body: bytes) -> bytes:

@@ -422,3 +422,17 @@ def test_the_bulk_file_is_the_dataset_and_writes_through_a_symlink(
     assert set(loaded.quads_for_pattern(None, None, None, closure)) == set(
         local.quads_for_pattern(None, None, None, closure)
     )
+
+
+def test_an_error_body_of_text_is_read_as_text() -> None:
+    """urllib's 401 for a failed digest handshake carries a text body on Python 3.11.2 (b'' on
+    3.11.7): reading it as bytes raised AttributeError instead of the store's one-line error."""
+    import io
+    import urllib.error
+
+    from defenders_kg.remote import _error_body
+
+    as_text = urllib.error.HTTPError("http://x", 401, "digest auth failed", {}, io.StringIO("no"))  # type: ignore[arg-type]
+    assert _error_body(as_text) == "no"
+    as_bytes = urllib.error.HTTPError("http://x", 401, "x", {}, io.BytesIO(b"denied"))  # type: ignore[arg-type]
+    assert _error_body(as_bytes) == "denied"
