@@ -137,10 +137,13 @@ class Virtuoso:
 
 
 @contextmanager
-def virtuoso(folder: str, *, max_rows: int = 1000, buffers: int = 20_000) -> Iterator[Virtuoso]:
+def virtuoso(
+    folder: str, *, max_rows: int = 1000, buffers: int = 20_000, stock: bool = False
+) -> Iterator[Virtuoso]:
     """Debian's Virtuoso (virtuoso-opensource) on free loopback ports with a fresh database in
     ``folder``; fails, never skips, when it is not installed or does not start. ``buffers`` are
-    8 KB pages of memory (Virtuoso's advice: about 85,000 per GB it may use)."""
+    8 KB pages of memory (Virtuoso's advice: about 85,000 per GB it may use). With ``stock``,
+    it runs the virtuoso.ini Debian ships (tests/fixtures/virtuoso-debian.ini), limits and all."""
     import shutil
     from pathlib import Path
 
@@ -149,17 +152,21 @@ def virtuoso(folder: str, *, max_rows: int = 1000, buffers: int = 20_000) -> Ite
         pytest.fail("Virtuoso is not installed (apt-get install virtuoso-opensource)")
     sql_port, http_port = free_port(), free_port()
     config = Path(folder) / "virtuoso.ini"
-    config.write_text(
-        _VIRTUOSO_INI.format(
+    if stock:
+        shipped = Path(__file__).parent / "fixtures" / "virtuoso-debian.ini"
+        text = shipped.read_text(encoding="utf-8")
+        for name, value in (("folder", folder), ("sql_port", sql_port), ("http_port", http_port)):
+            text = text.replace("{" + name + "}", str(value))
+    else:
+        text = _VIRTUOSO_INI.format(
             folder=folder,
             sql_port=sql_port,
             http_port=http_port,
             max_rows=max_rows,
             buffers=buffers,
             dirty=buffers * 3 // 4,
-        ),
-        encoding="utf-8",
-    )
+        )
+    config.write_text(text, encoding="utf-8")
     base = f"http://127.0.0.1:{http_port}"
     command = [binary, "-c", str(config), "-f"]
     with running(command, f"{base}/sparql?query=ASK%7B%7D", timeout=120):
