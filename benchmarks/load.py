@@ -57,6 +57,19 @@ def form(path: str, query: str, accept: str) -> Request:
     return Request("POST", path, urllib.parse.urlencode({"query": query}).encode(), accept)
 
 
+def oxigraph_copy(folder: Path, env: dict[str, str]) -> tuple[str, str]:
+    """The inferred export loaded into an Oxigraph store in ``folder``: the ``oxigraph`` binary
+    beside this Python, and the store's location, for ``oxigraph serve-read-only``."""
+    data = folder / "inferred.nq"
+    command = [sys.executable, "-m", "defenders_kg", "export", "--inferred", "-o", str(data)]
+    subprocess.run(command, env=env, check=True)
+    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
+    location = str(folder / "oxigraph")
+    subprocess.run([oxigraph, "load", "--location", location, "--file", str(data)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return oxigraph, location
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -149,12 +162,7 @@ def main() -> None:
     resources = [row[0].value for row in KnowledgeGraph().sparql(LABELLED).rows]
     names = [iri.rsplit("/", 1)[1] for iri in resources]
     kg = [sys.executable, "-m", "defenders_kg"]
-    data = folder / "inferred.nq"
-    subprocess.run([*kg, "export", "--inferred", "-o", str(data)], env=env, check=True)
-    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
-    location = str(folder / "oxigraph")
-    subprocess.run([oxigraph, "load", "--location", location, "--file", str(data)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    oxigraph, location = oxigraph_copy(folder, env)
 
     described = [
         form("/query", DESCRIPTION.replace("IRI", iri), "text/turtle") for iri in resources

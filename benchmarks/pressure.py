@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import Outcome, free_port, wait_until_up
+from load import Outcome, free_port, oxigraph_copy, wait_until_up
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 CHEAP = "ASK { ?s ?p ?o }"
@@ -106,12 +106,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="defenders-kg-pressure-"))
     env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(folder / "cache")}
     kg = [sys.executable, "-m", "defenders_kg"]
-    data = folder / "inferred.nq"
-    subprocess.run([*kg, "export", "--inferred", "-o", str(data)], env=env, check=True)
-    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
-    location = str(folder / "oxigraph")
-    subprocess.run([oxigraph, "load", "--location", location, "--file", str(data)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    oxigraph, location = oxigraph_copy(folder, env)
     ox_port, kg_port = free_port(), free_port()
     servers = {
         "oxigraph serve-read-only": (
