@@ -115,6 +115,17 @@ def test_an_ad_hoc_query_and_the_cli(
     assert len(capsys.readouterr().out.splitlines()) == 2
 
 
+def statements_that_break(kg: KnowledgeGraph, folder: Path) -> tuple[Path, Path]:
+    """The cached statements, with a closure whose 101st line is not N-Triples: a push of them
+    fails after it has sent part of the data."""
+    asserted, closure = kg.statements(inference=True)
+    assert closure is not None
+    broken = folder / "closure.nt"
+    lines = closure.read_bytes().splitlines(keepends=True)
+    broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
+    return asserted, broken
+
+
 def test_a_push_that_fails_halfway_keeps_the_old_data(
     kg: KnowledgeGraph,
     tmp_path: Path,
@@ -123,11 +134,7 @@ def test_a_push_that_fails_halfway_keeps_the_old_data(
 ) -> None:
     """The new data is staged; the old stays whole and queryable until the switch."""
     # Before: the push deleted the dataset first, and a failure left part of the new data.
-    asserted, closure = kg.statements(inference=True)
-    assert closure is not None
-    broken = tmp_path / "closure.nt"
-    lines = closure.read_bytes().splitlines(keepends=True)
-    broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
+    asserted, broken = statements_that_break(kg, tmp_path)
     with oxigraph(str(tmp_path / "store")) as base:
         pushed = push(kg, f"{base}/store", connection=FAST)
         remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
@@ -178,11 +185,7 @@ def test_a_push_in_place_that_fails_halfway_says_what_the_store_holds(
     kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``push --non-atomic``: the bulk loader keeps what it loaded; the store is asked."""
-    asserted, closure = kg.statements(inference=True)
-    assert closure is not None
-    broken = tmp_path / "closure.nt"
-    lines = closure.read_bytes().splitlines(keepends=True)
-    broken.write_bytes(b"".join(lines[:100]) + b"<urn:s> <urn:p> this is not N-Triples .\n")
+    asserted, broken = statements_that_break(kg, tmp_path)
     with oxigraph(str(tmp_path / "store")) as base:
         assert push(kg, f"{base}/store", connection=FAST, atomic=False) == len(
             kg.store(inference=True)
