@@ -614,13 +614,10 @@ def _cmd_diagram(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("-o", "--output", help="output file (default: stdout)"),
 )
 def _cmd_annotations(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .files import write_atomic
+    from .files import check_outputs, write_atomic
 
-    text = kg.annotations()
-    if args.output and args.output != "-":
-        write_atomic(args.output, text.encode("utf-8"))
-    else:
-        _emit(text)
+    check_outputs(args.output)
+    write_atomic(args.output or "-", kg.annotations().encode("utf-8"))
     return EXIT_OK
 
 
