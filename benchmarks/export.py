@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from remote import ROOT, run
+from remote import run
 
 #: Peak resident memory a warm export may reach at any scale.
 TARGET_MB = 150
@@ -29,15 +29,14 @@ TARGET_MB = 150
 BASELINE = """
 import sys
 import pyoxigraph as ox
-asserted, closure, name, target = sys.argv[1:5]
-fmt = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML,
-       "jsonld": ox.RdfFormat.JSON_LD, "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}[name]
-inferred = ox.NamedNode("https://w3id.org/defenders-kg/graph/inferred")
+asserted, closure, graph, kind, target = sys.argv[1:6]
+fmt = ox.RdfFormat.from_extension(target.rpartition(".")[2])
+inferred = ox.NamedNode(graph)
 def statements():
     yield from ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS)
     for quad in ox.parse(path=closure, format=ox.RdfFormat.N_TRIPLES):
         yield ox.Quad(quad.subject, quad.predicate, quad.object, inferred)
-dataset = name in ("trig", "nquads")
+dataset = kind == "dataset"
 ox.serialize((q if dataset else q.triple for q in statements()), target, format=fmt)
 """
 
@@ -54,6 +53,7 @@ def main() -> None:
 
     from defenders_kg import KnowledgeGraph, formats
     from defenders_kg.export import EXPORT_FORMATS
+    from defenders_kg.vocab import INFERRED_GRAPH
 
     oxigraph = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
     if oxigraph is None:
@@ -65,7 +65,7 @@ def main() -> None:
     data = folder / "franchise.nq"
     if not data.exists():
         subprocess.run([*kg, "synth", "--scale", str(args.scale), "--seed", str(args.seed), "-o",
-                        str(data)], env=env, check=True, stderr=subprocess.DEVNULL, cwd=ROOT)  # fmt: skip
+                        str(data)], env=env, check=True, stderr=subprocess.DEVNULL)  # fmt: skip
     print(f"K={args.scale}: {data.stat().st_size / 1e6:.0f} MB of N-Quads in {folder}")
 
     cold_out = folder / "cold.nt"
@@ -81,11 +81,13 @@ def main() -> None:
     print(f"{'format':8} {'export s':>9} {'MB':>6} {'pyoxigraph s':>13} {'MB':>6} "
           f"{'convert s':>10} {'MB':>6} {'MB ratio':>9}  target")  # fmt: skip
     for name in args.formats or EXPORT_FORMATS:
-        suffix = formats.get(name).suffixes[0]
+        fmt = formats.get(name)
+        suffix = fmt.suffixes[0]
         out, base_out, copy = (folder / f"{stem}{suffix}" for stem in ("out", "base", "copy"))
         ours = [*kg, "--data", str(data), "export", "--inferred", "--format", name, "-o", str(out)]
         ours_s, ours_mb = run(ours, env)
-        base = [sys.executable, "-c", BASELINE, str(asserted), str(closure), name, str(base_out)]
+        base = [sys.executable, "-c", BASELINE, str(asserted), str(closure), INFERRED_GRAPH,
+                fmt.kind, str(base_out)]  # fmt: skip
         base_s, base_mb = run(base, env)
         convert_s, convert_mb = run([oxigraph, "convert", "-f", str(out), "-t", str(copy)], env)
         verdict = "met" if ours_mb <= TARGET_MB else "NOT met"
