@@ -1,8 +1,10 @@
 """Stage 4: RDF exports written by Oxigraph's serializers, byte-identical from run to run.
 
 The statements come from the exact N-Quads and N-Triples text of the cache (a store would give
-literals back in canonical form). Its lines are sorted as bytes, with no parsing, and Oxigraph's
-serializers write every syntax from the sorted lines but JSON-LD. Triple formats
+literals back in canonical form). Its lines are sorted as bytes, with no parsing, in runs on disk
+(``external_sort``), and each format is written as the runs are merged: Oxigraph's serializers
+write every syntax from the sorted lines but JSON-LD, so memory does not grow with the graph.
+Triple formats
 merge every graph (a triple stated by two sentences is written once); TriG and N-Quads keep the
 named graphs, in IRI order. JSON-LD alone goes through rdflib, to be compacted with the
 project's ``@context``.
@@ -120,16 +122,11 @@ def _sort_keys(
     A graph first makes the sort put the graphs in IRI order (``<`` and ``>`` never occur inside
     an IRI, so no graph name is a prefix of another).
     """
-    batch: list[bytes] = []
-    for triple, graph in _one_ontology(asserted, closure):
-        if owl:
-            triple = _owl_literal(triple)
-        batch.append(b"%s %s" % (graph, triple) if dataset else triple)
-        if len(batch) == _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    pairs = _one_ontology(asserted, closure)
+    if owl:
+        pairs = ((_owl_literal(triple), graph) for triple, graph in pairs)
+    keys = (b"%s %s" % (graph, triple) if dataset else triple for triple, graph in pairs)
+    return _batched(keys, _BATCH)
 
 
 def _triple_graph(line: bytes) -> tuple[bytes, bytes]:
