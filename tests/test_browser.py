@@ -133,6 +133,12 @@ def query_text(driver: Any) -> str:
     return str(driver.find_element(By.ID, "query").get_attribute("value"))
 
 
+def completions(driver: Any) -> list[str]:
+    """The options the editor's completion list offers, as shown."""
+    found = driver.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li[role=option]")
+    return [option.text for option in found]
+
+
 def column(driver: Any, index: int) -> list[str]:
     cells = driver.find_elements(By.CSS_SELECTOR, f"#results tbody td:nth-child({index})")
     return [c.text for c in cells]
@@ -175,22 +181,15 @@ def test_a_prefix_completes_and_brings_its_prefix_line(browser: Any, endpoint: s
     driver = browser
     driver.get(f"{endpoint}/")
     type_query(driver, "SELECT ?p WHERE { dkgr")
-    options = wait(driver).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li[role=option]")
-    )
-    assert [o.text for o in options] == ["dkgr:https://w3id.org/defenders-kg/resource/"]
+    options = wait(driver).until(completions)
+    assert options == ["dkgr:https://w3id.org/defenders-kg/resource/"]
     editor(driver).send_keys(Keys.ENTER)  # take the completion
     assert query_text(driver) == (
         "PREFIX dkgr: <https://w3id.org/defenders-kg/resource/>\nSELECT ?p WHERE { dkgr:"
     )
     # The terms under a prefix complete too, from the graph.
     editor(driver).send_keys("charlie-c")
-    wait(driver).until(
-        lambda d: "charlie-cox" in [
-            o.text.split()[0]
-            for o in d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li[role=option]")
-        ]
-    )
+    wait(driver).until(lambda d: "charlie-cox" in completions(d))
     editor(driver).send_keys(Keys.ENTER, " ?p ?o }")
     assert query_text(driver).endswith("{ dkgr:charlie-cox ?p ?o }")
     assert query_text(driver).count("PREFIX dkgr:") == 1
@@ -259,6 +258,29 @@ def test_the_page_loads_nothing_from_outside_the_server(browser: Any, endpoint: 
     assert [url for url in loaded if not url.startswith(endpoint + "/")] == []
 
 
+def test_without_the_editor_the_page_keeps_its_textarea_and_says_so(
+    browser: Any, endpoint: str
+) -> None:
+    driver = browser  # as when the build found no npm (tests/test_wheel.py checks that build)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/editor/editor.js"]})
+    try:
+        driver.get(f"{endpoint}/")
+        assert driver.find_element(By.ID, "editor-note").is_displayed()
+        assert driver.find_elements(By.CSS_SELECTOR, ".cm-editor") == []
+        textarea = driver.find_element(By.ID, "query")
+        textarea.clear()
+        textarea.send_keys("SELECT ?s WHERE { ?s a dkg:Person } LIMIT 3", Keys.CONTROL, Keys.ENTER)
+        wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "3 rows"))
+        assert axe_violations(driver) == []
+    finally:
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        driver.execute_cdp_cmd("Network.disable", {})
+    driver.get(f"{endpoint}/")
+    editor(driver)
+    assert not driver.find_element(By.ID, "editor-note").is_displayed()
+
+
 def test_iris_in_results_link_to_entity_pages(browser: Any, endpoint: str) -> None:
     driver = browser
     driver.get(f"{endpoint}/?canned=actors-reprising-roles")
@@ -306,7 +328,8 @@ def test_the_canned_describe_query_runs_and_shows_turtle(browser: Any, endpoint:
     wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#canned option")) > 10)
     Select(driver.find_element(By.ID, "canned")).select_by_value("describe")
     # The editor shows the canned query, highlighted; the form binds its parameter.
-    assert "CONSTRUCT" in [k.text for k in editor(driver).find_elements(By.CLASS_NAME, "tok-keyword")]
+    keywords = editor(driver).find_elements(By.CLASS_NAME, "tok-keyword")
+    assert "CONSTRUCT" in [k.text for k in keywords]
     field = driver.find_element(By.ID, "param-entity")  # a form field for its parameter
     field.clear()
     field.send_keys("Scott Glenn")
