@@ -314,6 +314,14 @@ def test_downloads_are_enabled_only_for_a_table_of_rows(browser: Any, endpoint: 
         wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
         assert downloads_enabled() == [True, True]
         type_query(driver, text)
+        # Before it runs, a download is of the rows shown, not of the edited text.
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "deny"})
+        driver.find_element(By.ID, "csv").click()
+        wait(driver).until(lambda d: len(d.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".filter((e) => e.name.includes('/queries/actors-reprising-roles'))"
+        )) == 2)  # fmt: skip
+        assert driver.find_element(By.ID, "error").text == ""
         driver.find_element(By.ID, "run").click()
         if answered:
             wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "Answered"))
