@@ -21,6 +21,7 @@ import math
 import multiprocessing
 import os
 import re
+import secrets
 import signal
 import threading
 import urllib.parse
@@ -406,7 +407,7 @@ def create_app(
 
     limits = limits or Limits()
     pool = QueryPool(kg, limits)
-    page = resources.files("defenders_kg").joinpath("web/index.html").read_text(encoding="utf-8")
+    page, editor_files = query_page()
 
     def reply(result: Reply, if_none_match: str = "") -> Response:
         headers = {}
@@ -520,9 +521,16 @@ def create_app(
         home = Reply(200, "text/html; charset=utf-8", page.encode("utf-8"))
         return reply(home, request.headers.get("if-none-match", ""))
 
+    async def editor_file(request: Request) -> Response:
+        found = editor_files.get(request.path_params["name"])
+        if found is None:
+            return reply(_error(404, "no such file"))
+        return reply(found, request.headers.get("if-none-match", ""))
+
     app = Starlette(
         routes=[
             Route("/", index),
+            Route("/editor/{name}", editor_file),
             Route("/sparql", sparql, methods=["GET", "POST"]),
             Route("/queries", catalogue),
             Route("/queries/{name}", canned),
@@ -540,6 +548,35 @@ def create_app(
         lifespan=_closing(pool),
     )
     return app
+
+
+_NONCE_SLOT = "{style-nonce}"
+_STYLE_NONCE = re.compile(r'<meta name="style-nonce" content="([A-Za-z0-9_-]{24})">')
+_EDITOR_TYPES = {".js": "text/javascript; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+
+
+def query_page() -> tuple[str, dict[str, Reply]]:
+    """The page at ``/`` and the editor's files by name. The page gets the endpoint's prefixes,
+    and the SPARQL editor when the build put it into the package (``hatch_build.py``, with npm);
+    without it the page keeps its plain textarea and says so."""
+    from .vocab import PREFIXES
+
+    web = resources.files("defenders_kg").joinpath("web")
+    files = {
+        item.name: Reply(200, _EDITOR_TYPES[suffix], item.read_bytes())
+        for item in web.joinpath("editor").iterdir()
+        if item.is_file() and (suffix := os.path.splitext(item.name)[1]) in _EDITOR_TYPES
+    } if web.joinpath("editor").is_dir() else {}  # fmt: skip
+    prefixes = json.dumps(PREFIXES).replace("</", "<\\/")
+    served = f'<script type="application/json" id="prefixes">{prefixes}</script>'
+    if "editor.js" in files:
+        served += '\n<script src="editor/editor.js"></script>'
+    page = web.joinpath("index.html").read_text(encoding="utf-8")
+    page = page.replace("<!-- served: prefixes and editor -->", served, 1)
+    # CodeMirror writes its styles into a <style> element, which the policy admits by a nonce.
+    # It is drawn once per server, not per answer, so that the page keeps its ETag: the page
+    # holds no text from a client or the data for a nonce to guard against.
+    return page.replace(_NONCE_SLOT, secrets.token_urlsafe(18), 1), files
 
 
 def _closing(pool: QueryPool) -> Any:
@@ -614,11 +651,13 @@ _INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
 
 def content_security_policy(page: str) -> str:
     """A policy for ``page``: its inline ``<script>`` and ``<style>`` blocks allowed by their
-    SHA-256, scripts and styles of this server, requests to this server, nothing else."""
+    SHA-256, the styles its ``style-nonce`` meta element names, scripts and styles of this server,
+    requests to this server, nothing else."""
     hashes: dict[str, list[str]] = {"script": [], "style": []}
     for kind, body in _INLINE.findall(page):
         digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
         hashes[kind].append(f"'sha256-{digest}'")
+    hashes["style"] += [f"'nonce-{nonce}'" for nonce in _STYLE_NONCE.findall(page)[:1]]
     return "; ".join(
         (
             "default-src 'none'",

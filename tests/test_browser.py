@@ -115,6 +115,35 @@ def fits_phone_width(driver: Any) -> bool:
 # -- the query page --------------------------------------------------------------------------------
 
 
+def editor(driver: Any) -> Any:
+    """The SPARQL editor's text area (CodeMirror's content element), once the page has it."""
+    return wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, ".cm-editor .cm-content"))
+
+
+def type_query(driver: Any, text: str) -> None:
+    """Replace the editor's text by typing ``text``, as a person would."""
+    content = editor(driver)
+    content.click()
+    content.send_keys(Keys.CONTROL, "a")
+    content.send_keys(Keys.DELETE)
+    content.send_keys(text)
+
+
+def query_text(driver: Any) -> str:
+    return str(driver.find_element(By.ID, "query").get_attribute("value"))
+
+
+def completions(driver: Any) -> list[str]:
+    """The options the editor's completion list offers, as shown."""
+    found = driver.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li[role=option]")
+    return [option.text for option in found]
+
+
+def column(driver: Any, index: int) -> list[str]:
+    cells = driver.find_elements(By.CSS_SELECTOR, f"#results tbody td:nth-child({index})")
+    return [c.text for c in cells]
+
+
 def test_choose_a_canned_query_run_it_and_see_its_rows(browser: Any, endpoint: str) -> None:
     driver = browser
     driver.get(f"{endpoint}/")
@@ -132,6 +161,126 @@ def test_choose_a_canned_query_run_it_and_see_its_rows(browser: Any, endpoint: s
     assert axe_violations(driver) == []
 
 
+def test_typing_in_the_editor_highlights_the_query(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    type_query(driver, 'SELECT ?name WHERE { ?s rdfs:label "x" }')
+    content = editor(driver)
+    keywords = [k.text for k in content.find_elements(By.CSS_SELECTOR, ".tok-keyword")]
+    assert keywords == ["SELECT", "WHERE"]
+    variable = content.find_element(By.CSS_SELECTOR, ".tok-variableName.tok-local")
+    assert variable.text == "?name"
+    keyword = content.find_element(By.CSS_SELECTOR, ".tok-keyword")
+    string = content.find_element(By.CSS_SELECTOR, ".tok-string")
+    colours = {e.value_of_css_property("color") for e in (keyword, variable, string)}
+    assert len(colours) == 3, colours
+    assert keyword.value_of_css_property("font-weight") == "600"
+
+
+def test_a_prefix_completes_and_brings_its_prefix_line(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    type_query(driver, "SELECT ?p WHERE { dkgr")
+    options = wait(driver).until(completions)
+    assert options == ["dkgr:https://w3id.org/defenders-kg/resource/"]
+    editor(driver).send_keys(Keys.ENTER)  # take the completion
+    assert query_text(driver) == (
+        "PREFIX dkgr: <https://w3id.org/defenders-kg/resource/>\nSELECT ?p WHERE { dkgr:"
+    )
+    # The terms under a prefix complete too, from the graph.
+    editor(driver).send_keys("charlie-c")
+    wait(driver).until(lambda d: "charlie-cox" in completions(d))
+    editor(driver).send_keys(Keys.ENTER, " ?p ?o }")
+    assert query_text(driver).endswith("{ dkgr:charlie-cox ?p ?o }")
+    assert query_text(driver).count("PREFIX dkgr:") == 1
+    assert axe_violations(driver) == []
+    driver.find_element(By.ID, "run").click()
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "rows"))
+
+
+def test_a_syntax_error_is_marked_in_the_editor(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    type_query(driver, "SELECT ?x WHERE { ?x ?y }")
+    editor(driver).send_keys(Keys.CONTROL, Keys.ENTER)
+    marked = wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, ".cm-lintRange-error"))
+    assert marked.text == "}"  # where the object is missing (Oxigraph: column 26, past it)
+    assert driver.find_elements(By.CSS_SELECTOR, ".cm-gutter-lint .cm-lint-marker-error")
+    type_query(driver, "ASK {}")
+    editor(driver).send_keys(Keys.CONTROL, Keys.ENTER)
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "Answered"))
+    assert driver.find_elements(By.CSS_SELECTOR, ".cm-lintRange-error") == []
+
+
+def test_results_sort_by_a_column(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/?canned=actors-reprising-roles")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
+    actors = ["Charlie Cox", "Finn Jones", "Krysten Ritter", "Mike Colter"]
+    assert column(driver, 1) == actors
+    header = driver.find_element(By.CSS_SELECTOR, "#results th[data-column=characterName]")
+    header.find_element(By.TAG_NAME, "button").click()
+    assert column(driver, 2) == ["Danny Rand", "Jessica Jones", "Luke Cage", "Matt Murdock"]
+    header = driver.find_element(By.CSS_SELECTOR, "#results th[data-column=characterName]")
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.find_element(By.TAG_NAME, "button").click()
+    assert column(driver, 2) == ["Matt Murdock", "Luke Cage", "Jessica Jones", "Danny Rand"]
+    header = driver.find_element(By.CSS_SELECTOR, "#results th[data-column=characterName]")
+    assert header.get_attribute("aria-sort") == "descending"
+    driver.find_element(By.ID, "filter").send_keys("jones")
+    assert column(driver, 1) == ["Krysten Ritter", "Finn Jones"]
+    assert axe_violations(driver) == []
+
+
+def test_a_construct_shows_turtle(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/")
+    type_query(driver, "CONSTRUCT { dkgr:charlie-cox rdfs:label ?l } WHERE "
+                       "{ dkgr:charlie-cox rdfs:label ?l }")  # fmt: skip
+    driver.find_element(By.ID, "run").click()
+    graph = wait(driver).until(lambda d: d.find_element(By.ID, "graph"))
+    assert 'dkgr:charlie-cox rdfs:label "Charlie Cox"' in " ".join(graph.text.split())
+    link = graph.find_element(By.LINK_TEXT, "dkgr:charlie-cox")
+    assert link.get_attribute("href") == f"{endpoint}/resource/charlie-cox.html"
+    assert [driver.find_element(By.ID, n).is_enabled() for n in ("csv", "json")] == [False] * 2
+
+
+def test_the_page_loads_nothing_from_outside_the_server(browser: Any, endpoint: str) -> None:
+    driver = browser
+    driver.get(f"{endpoint}/?canned=actors-reprising-roles")
+    wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
+    type_query(driver, "SELECT * WHERE { ?s a dkg:")  # completion asks the server for terms
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete"))
+    loaded = driver.execute_script(
+        "return [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)]"
+    )
+    assert f"{endpoint}/editor/editor.js" in loaded
+    assert [url for url in loaded if not url.startswith(endpoint + "/")] == []
+
+
+def test_without_the_editor_the_page_keeps_its_textarea_and_says_so(
+    browser: Any, endpoint: str
+) -> None:
+    driver = browser  # as when the build found no npm (tests/test_wheel.py checks that build)
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/editor/editor.js"]})
+    try:
+        driver.get(f"{endpoint}/")
+        assert driver.find_element(By.ID, "editor-note").is_displayed()
+        assert driver.find_elements(By.CSS_SELECTOR, ".cm-editor") == []
+        textarea = driver.find_element(By.ID, "query")
+        textarea.clear()
+        textarea.send_keys("SELECT ?s WHERE { ?s a dkg:Person } LIMIT 3", Keys.CONTROL, Keys.ENTER)
+        wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "3 rows"))
+        assert axe_violations(driver) == []
+    finally:
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+        driver.execute_cdp_cmd("Network.disable", {})
+    driver.get(f"{endpoint}/")
+    editor(driver)
+    assert not driver.find_element(By.ID, "editor-note").is_displayed()
+
+
 def test_iris_in_results_link_to_entity_pages(browser: Any, endpoint: str) -> None:
     driver = browser
     driver.get(f"{endpoint}/?canned=actors-reprising-roles")
@@ -146,13 +295,12 @@ def test_iris_in_results_link_to_entity_pages(browser: Any, endpoint: str) -> No
 def test_an_error_is_shown_inline(browser: Any, endpoint: str) -> None:
     driver = browser
     driver.get(f"{endpoint}/")
-    editor = driver.find_element(By.ID, "query")
-    editor.clear()
-    editor.send_keys("SELECT ?x WHERE { ?x ?y }")
+    type_query(driver, "SELECT ?x WHERE { ?x ?y }")
     driver.find_element(By.ID, "run").click()
     error = driver.find_element(By.ID, "error")
     wait(driver).until(lambda d: error.is_displayed())
     assert "malformed SPARQL" in error.text
+    assert "line 1, column 26" in error.text
 
 
 def test_downloads_are_enabled_only_for_a_table_of_rows(browser: Any, endpoint: str) -> None:
@@ -165,9 +313,15 @@ def test_downloads_are_enabled_only_for_a_table_of_rows(browser: Any, endpoint: 
         driver.get(f"{endpoint}/?canned=actors-reprising-roles")
         wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "4 rows"))
         assert downloads_enabled() == [True, True]
-        editor = driver.find_element(By.ID, "query")
-        editor.clear()
-        editor.send_keys(text)
+        type_query(driver, text)
+        # Before it runs, a download is of the rows shown, not of the edited text.
+        driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "deny"})
+        driver.find_element(By.ID, "csv").click()
+        wait(driver).until(lambda d: len(d.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".filter((e) => e.name.includes('/queries/actors-reprising-roles'))"
+        )) == 2)  # fmt: skip
+        assert driver.find_element(By.ID, "error").text == ""
         driver.find_element(By.ID, "run").click()
         if answered:
             wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "Answered"))
@@ -181,6 +335,9 @@ def test_the_canned_describe_query_runs_and_shows_turtle(browser: Any, endpoint:
     driver.get(f"{endpoint}/")
     wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#canned option")) > 10)
     Select(driver.find_element(By.ID, "canned")).select_by_value("describe")
+    # The editor shows the canned query, highlighted; the form binds its parameter.
+    keywords = editor(driver).find_elements(By.CLASS_NAME, "tok-keyword")
+    assert "CONSTRUCT" in [k.text for k in keywords]
     field = driver.find_element(By.ID, "param-entity")  # a form field for its parameter
     field.clear()
     field.send_keys("Scott Glenn")
@@ -213,7 +370,8 @@ def test_a_permalink_round_trips(browser: Any, endpoint: str) -> None:
     query = "SELECT ?s WHERE { ?s a <https://w3id.org/defenders-kg/ontology#Person> } ORDER BY ?s"
     driver.get(f"{endpoint}/?" + urllib.parse.urlencode({"query": query}))
     wait(driver).until(EC.text_to_be_present_in_element((By.ID, "status"), "rows"))
-    assert driver.find_element(By.ID, "query").get_attribute("value") == query
+    assert query_text(driver) == query
+    assert editor(driver).text == query  # the editor shows it
 
 
 def test_large_results_are_paged(browser: Any, endpoint: str) -> None:

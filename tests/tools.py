@@ -11,6 +11,7 @@ import pytest
 
 DOT = "needs Graphviz's dot (apt-get install graphviz)"
 BROWSER = "needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+NPM = "needs npm to build the query page's editor (apt-get install nodejs npm)"
 
 
 def require(found: object, reason: str, *, module: bool = False) -> None:
