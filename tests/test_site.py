@@ -16,6 +16,7 @@ from defenders_kg import linked_data as ld
 from defenders_kg.cli import EXIT_OK, EXIT_OUTPUT, main
 from defenders_kg.errors import ExportError
 from defenders_kg.site import DEFAULT_BASE_URL, build_site, htaccess
+from defenders_kg.web import site as web_site
 
 HREF = re.compile(r'(?:href|src)="([^"]*)"')
 
@@ -188,8 +189,8 @@ def test_a_failure_midway_leaves_the_earlier_site_as_it_was(
             raise ExportError("disk full")
         return real_documents(*args, **kwargs)
 
-    real_documents = ld.documents
-    monkeypatch.setattr(ld, "documents", fail_on_the_fifth)
+    real_documents = web_site.documents
+    monkeypatch.setattr(web_site, "documents", fail_on_the_fifth)
     with pytest.raises(ExportError, match="disk full"):
         build_site(kg.store(inference=True), out)
     assert {
