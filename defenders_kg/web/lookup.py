@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from ..vocab import DKG, GENID, ONTOLOGY_GRAPH
+from ..vocab import DKG, DKGR, GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from .iris import Target, sparql_term
 
 #: A term of a row: what a SPARQL variable binds to.
@@ -294,3 +294,37 @@ def ontology_graph(runner: Runner) -> Any:
     for row in select(runner, text):
         graph.add((term(row["s"]), term(row["p"]), term(row["o"])))
     return graph
+
+
+def label_contexts(runner: Runner) -> dict[str, str]:
+    """The resources whose label another resource shares ("Daredevil": a character, a series and
+    a superhero identity), each with the words that tell it apart: the labels of its asserted
+    types, and its IRI's local name where those are the same as another's."""
+    text = (
+        _QUERY_PREFIXES
+        + f"""SELECT DISTINCT ?x ?label ?typeLabel WHERE {{
+  {{ SELECT ?label WHERE {{ ?y rdfs:label ?label FILTER(STRSTARTS(STR(?y), "{DKGR}")) }}
+    GROUP BY ?label HAVING (COUNT(DISTINCT ?y) > 1) }}
+  ?x rdfs:label ?label FILTER(STRSTARTS(STR(?x), "{DKGR}"))
+  OPTIONAL {{ GRAPH ?g {{ ?x a ?type }} FILTER(?g != {sparql_term(INFERRED_GRAPH)})
+             ?type rdfs:label ?typeLabel }}
+}} ORDER BY ?x ?typeLabel"""
+    )
+    labels: dict[str, str] = {}
+    types: dict[str, list[str]] = {}
+    for row in select(runner, text):
+        iri = row["x"].value
+        labels[iri] = row["label"].value
+        found = types.setdefault(iri, [])
+        if "typeLabel" in row and row["typeLabel"].value not in found:
+            found.append(row["typeLabel"].value)
+    by_types = {iri: ", ".join(found) for iri, found in types.items()}
+    contexts = {}
+    for iri, context in by_types.items():
+        twins = [other for other in labels if labels[other] == labels[iri] and other != iri]
+        if context and all(by_types[other] != context for other in twins):
+            contexts[iri] = context
+        else:
+            local = iri[len(DKGR) :]
+            contexts[iri] = f"{context}, {local}" if context else local
+    return contexts

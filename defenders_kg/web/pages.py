@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+import pyoxigraph as ox
+
 from ..vocab import DKG, DOCUMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 from .html import Piece, Shown, highlight, link, render, shown
 from .iris import Target, href, short, sparql_term
-from .lookup import Row, Runner, Term, paragraph_query, select, value
+from .lookup import Row, Runner, Term, label_contexts, paragraph_query, select, value
 
 _RDF_TYPE = PREFIXES["rdf"] + "type"
 _LABEL = PREFIXES["rdfs"] + "label"
@@ -34,15 +36,16 @@ GRAPH_PAGE_ROWS = 1000
 
 def page_of(runner: Runner, where: Target, rows: list[Row], query_page: str | None) -> str:
     """The page of a target from the rows of its description."""
+    contexts = label_contexts(runner)
     if where.kind != "resource":
-        return graph_page(where, rows)
+        return graph_page(where, rows, contexts)
     # The wordings' triples show as marks in the quotes, not as facts.
     rows = [row for row in rows if value(row, "dir") != "wording"]
     kinds = {row["other"].value for row in rows if row["p"].value == _RDF_TYPE}
     if _NIF_CONTEXT in kinds:
         paragraph = select(runner, paragraph_query(sparql_term(where.iri)))
-        return paragraph_page(where, rows, paragraph)
-    return entity_page(where, rows, query_page)
+        return paragraph_page(where, rows, paragraph, contexts)
+    return entity_page(where, rows, query_page, contexts)
 
 
 def not_found_page(where: Target, message: str) -> str:
@@ -109,10 +112,19 @@ def _label_of(rows: list[Row]) -> str | None:
     return None
 
 
-def entity_page(where: Target, rows: list[Row], query_page: str | None) -> str:
+#: Resources that share a label, each with the words that tell it apart (``label_contexts``).
+Contexts = Mapping[str, str]
+
+
+def entity_page(
+    where: Target, rows: list[Row], query_page: str | None, contexts: Contexts | None = None
+) -> str:
     """The HTML page of a resource: label, types, facts by property (outgoing, then incoming),
-    each asserted fact with its sentence quoted and the words that state it marked."""
+    each asserted fact with its sentence quoted and the words that state it marked. A label
+    that other resources share is followed by what tells this one apart."""
+    contexts = contexts or {}
     label = _label_of(rows) or where.name
+    context = contexts.get(where.iri, "")
     root = "../" * where.depth
     types = sorted(
         {
@@ -136,15 +148,15 @@ def entity_page(where: Target, rows: list[Row], query_page: str | None) -> str:
     ):
         part = [row for row in asserted if value(row, "dir") == direction]
         if part:
-            sections.append((title, _fact_groups(part, direction, root, iri=where.iri)))
+            sections.append((title, _fact_groups(part, direction, root, contexts, iri=where.iri)))
     inferred_sections = []
     for direction, heading in (("out", "About it"), ("in", "Pointing to it")):
         part = [row for row in inferred if value(row, "dir") == direction]
         if part:
-            inferred_sections.append((heading, _fact_groups(part, direction, root)))
+            inferred_sections.append((heading, _fact_groups(part, direction, root, contexts)))
     return render(
-        "entity.html", title=label, depth=where.depth, alternates=("ttl", "jsonld"),
-        name=where.name, label=label, iri=where.iri,
+        "entity.html", title=f"{label} ({context})" if context else label, depth=where.depth,
+        alternates=("ttl", "jsonld"), name=where.name, label=label, context=context, iri=where.iri,
         types=[link(iri, text, root) for text, iri in types], describe_href=describe,
         sections=sections, inferred_count=len(inferred), inferred=inferred_sections,
     )  # fmt: skip
@@ -167,7 +179,9 @@ def incoming_wording(label: str) -> tuple[str, str]:
     return label, " of"
 
 
-def _fact_groups(rows: list[Row], direction: str, root: str, *, iri: str = "") -> list[Group]:
+def _fact_groups(
+    rows: list[Row], direction: str, root: str, contexts: Contexts, *, iri: str = ""
+) -> list[Group]:
     """Facts grouped by property, each value once with every piece of evidence behind it.
 
     A value that is a fragment of the page's own IRI (a wording of a statement group) gets its
@@ -188,7 +202,7 @@ def _fact_groups(rows: list[Row], direction: str, root: str, *, iri: str = "") -
             document, hash_mark, fragment = other.value.partition("#")
             anchor = fragment if hash_mark and iri and document == iri else ""
             sort_key = olabel.value if olabel is not None else other.value
-            fact = Fact(_shown(other, olabel, root), sort_key, anchor)
+            fact = Fact(_value_shown(other, olabel, root, contexts), sort_key, anchor)
             groups[prop][other] = fact
         fact.evidence.append(_evidence(row, root))
     out = []
@@ -208,8 +222,13 @@ def _fact_groups(rows: list[Row], direction: str, root: str, *, iri: str = "") -
     return out
 
 
-def _shown(term: Term, label: Term | None, root: str) -> Shown:
-    found = shown(term, label, root)
+def _shown(term: Term | None, label: Term | None, root: str, contexts: Contexts) -> Shown | None:
+    context = contexts.get(term.value, "") if isinstance(term, ox.NamedNode) else ""
+    return shown(term, label, root, context)
+
+
+def _value_shown(term: Term, label: Term | None, root: str, contexts: Contexts) -> Shown:
+    found = _shown(term, label, root, contexts)
     assert found is not None
     return found
 
@@ -244,11 +263,13 @@ class Triple:
     object: Shown | None
 
 
-def _triple(row: Mapping[str, Term], root: str) -> Triple:
-    return Triple(*(shown(row.get(name), row.get(name + "label"), root) for name in "spo"))
+def _triple(row: Mapping[str, Term], root: str, contexts: Contexts) -> Triple:
+    return Triple(
+        *(_shown(row.get(name), row.get(name + "label"), root, contexts) for name in "spo")
+    )
 
 
-def graph_page(where: Target, rows: list[Row]) -> str:
+def graph_page(where: Target, rows: list[Row], contexts: Contexts | None = None) -> str:
     """A named graph as a table of its triples (at most ``GRAPH_PAGE_ROWS``)."""
     title = "The ontology" if where.kind == "ontology" else f"Graph {where.name}"
     stem = where.path.rpartition("/")[2]
@@ -257,7 +278,7 @@ def graph_page(where: Target, rows: list[Row]) -> str:
     return render(
         "graph.html", title=title, depth=where.depth, alternates=("ttl", "jsonld"), name=stem,
         iri=where.iri, stem=stem, total=len(rows), shown_count=len(shown_rows),
-        triples=[_triple(row, root) for row in shown_rows],
+        triples=[_triple(row, root, contexts or {}) for row in shown_rows],
     )  # fmt: skip
 
 
@@ -291,8 +312,11 @@ class Sentence:
     spans: list[Span]
 
 
-def paragraph_page(where: Target, rows: list[Row], sentences: list[Row]) -> str:
+def paragraph_page(
+    where: Target, rows: list[Row], sentences: list[Row], contexts: Contexts | None = None
+) -> str:
     """The source paragraph: each sentence, and under it the facts it states and implies."""
+    contexts = contexts or {}
     label = _label_of(rows) or where.name
     root = "../" * where.depth
     by_sentence: dict[str, list[Row]] = defaultdict(list)
@@ -306,13 +330,13 @@ def paragraph_page(where: Target, rows: list[Row], sentences: list[Row]) -> str:
         stating: dict[tuple[int, int], list[Triple]] = defaultdict(list)
         for row in facts:
             for span in spans_of(row):
-                stating[span].append(_triple(row, root))
+                stating[span].append(_triple(row, root, contexts))
         groups = []
         for support, title in (("stated", "States"), ("implied", "Implies")):
             chosen = [row for row in facts if _SUPPORT.get(value(row, "support")) == support]
             if chosen:
                 stated = [
-                    Stated(_triple(row, root), value(row, "wording"),
+                    Stated(_triple(row, root, contexts), value(row, "wording"),
                            " … ".join(text[b - begin : e - begin] for b, e in spans_of(row)))
                     for row in chosen
                 ]  # fmt: skip
