@@ -1,15 +1,16 @@
 """The ontology's documentation page, built by the package from the ontology and its modules.
 
-One page, the site's header and stylesheet: the core ontology's header, its modules (the
-alignments), then every class, property and named individual, each under an anchor whose id is
-the term's local name, so that ``ontology.html#castMemberOf`` lands on its term. Every value is
-escaped; links between terms go to their anchors, other IRIs are linked as they are.
+One page (``templates/ontology.html``), the site's header and stylesheet: the core ontology's
+header, its modules (the alignments), then every class, property and named individual, each
+under an anchor whose id is the term's local name, so that ``ontology.html#castMemberOf`` lands
+on its term. The template escapes every value; links between terms go to their anchors, other
+IRIs are linked as they are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,19 +49,18 @@ def build_docs(output: str | Path) -> Path:
 def ontology_html(ontology: Graph) -> str:
     """The documentation page of ``ontology`` (core plus modules) as one HTML string, written to
     sit at the site's root (``ontology.html``)."""
-    from markupsafe import Markup
-
     from .html import render
 
     doc = _Doc(ontology)
-    parts = [doc.header(), doc.contents()]
+    sections = []
     for section_id, heading, kind in _SECTIONS:
         terms = doc.terms_of(kind)
         if terms:
-            parts.append(f'<section id="{section_id}"><h2>{heading}</h2>')
-            parts.append("".join(doc.term(term) for term in terms))
-            parts.append("</section>")
-    return render("parts.html", title="The ontology", depth=0, parts=[Markup(p) for p in parts])
+            sections.append((section_id, heading, [doc.term(term) for term in terms]))
+    return render(
+        "ontology.html", title="The ontology", depth=0, contents=doc.contents(),
+        sections=sections, **doc.header(),
+    )  # fmt: skip
 
 
 _OWL = "http://www.w3.org/2002/07/owl#"
@@ -126,6 +126,30 @@ _FIELDS = (
 _PLAIN_TYPES = {kind for _, _, kind in _SECTIONS}
 
 
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a value as the page shows it: text, a link (``href``) or code."""
+
+    text: str
+    href: str = ""
+    code: bool = False
+
+
+#: A value: its pieces, in order.
+Value = list[Piece]
+#: A field of a term or header: its name and its values.
+Field = tuple[str, list[Value]]
+
+
+@dataclass(frozen=True)
+class TermView:
+    """A term of the ontology: its local name (the anchor), its label and its fields."""
+
+    name: str
+    label: str
+    fields: list[Field]
+
+
 class _Doc:
     """The ontology graph and the HTML of its parts."""
 
@@ -135,7 +159,8 @@ class _Doc:
         self.graph = ontology
         self.uri = URIRef
 
-    def header(self) -> str:
+    def header(self) -> dict[str, Any]:
+        """The core ontology's title and header fields, and each module's name and fields."""
         from rdflib import OWL, RDF
 
         core = self.uri(CORE)
@@ -144,25 +169,19 @@ class _Doc:
             (node for node in self.graph.subjects(RDF.type, OWL.Ontology) if node != core),
             key=str,
         )
-        parts = [f"<h1>{escape(title)}</h1>", self._fields_of_header(core)]
-        if modules:
-            parts.append('<section id="modules"><h2>Modules</h2><p>Loaded with the ontology; '
-                         "their axioms appear on the terms below.</p>")  # fmt: skip
-            for module in modules:
-                name = self._text(self.graph.value(module, self.uri(f"{_DCTERMS}title")))
-                parts.append(f"<h3>{escape(name or str(module))}</h3>")
-                parts.append(self._fields_of_header(module))
-            parts.append("</section>")
-        return "\n".join(parts)
+        shown = []
+        for module in modules:
+            name = self._text(self.graph.value(module, self.uri(f"{_DCTERMS}title")))
+            shown.append((name or str(module), self._fields_of_header(module)))
+        return {"heading": title, "header": self._fields_of_header(core), "modules": shown}
 
-    def contents(self) -> str:
+    def contents(self) -> list[tuple[str, str, list[Value]]]:
         items = []
         for section_id, heading, kind in _SECTIONS:
             terms = self.terms_of(kind)
             if terms:
-                links = ", ".join(self.link(term) for term in terms)
-                items.append(f'<li><a href="#{section_id}">{heading}</a>: {links}</li>')
-        return '<nav aria-label="Terms"><h2>Terms</h2><ul>' + "".join(items) + "</ul></nav>"
+                items.append((section_id, heading, [self.link(term) for term in terms]))
+        return items
 
     def terms_of(self, kind: str) -> list[Any]:
         """The ontology's own terms of ``kind``; a term of two kinds is listed under the first."""
@@ -179,65 +198,61 @@ class _Doc:
             key=lambda term: str(term).lower(),
         )
 
-    def term(self, term: Any) -> str:
+    def term(self, term: Any) -> TermView:
         name = str(term)[len(DKG) :]
         label = self._text(self.graph.value(term, self.uri(f"{_RDFS}label"))) or name
-        rows = [f"<dt>IRI</dt><dd><code>{escape(str(term))}</code></dd>"]
+        fields: list[Field] = [("IRI", [[Piece(str(term), code=True)]])]
         for field, predicate in _FIELDS:
             values = self._values(term, predicate)
             if field == "Type":
                 values = [value for value in values if str(value) not in _PLAIN_TYPES]
             if values:
-                shown = ", ".join(self.show(value) for value in values)
-                rows.append(f"<dt>{field}</dt><dd>{shown}</dd>")
+                fields.append((field, [self.show(value) for value in values]))
         disjoint = self._disjoint_with(term)
         if disjoint:
-            shown = ", ".join(self.link(other) for other in disjoint)
-            rows.append(f"<dt>Disjoint with</dt><dd>{shown}</dd>")
-        return (
-            f'<section class="term" id="{escape(name)}"><h3>{escape(label)} '
-            f'<code class="datatype">dkg:{escape(name)}</code></h3><dl>{"".join(rows)}</dl>'
-            "</section>\n"
-        )
+            fields.append(("Disjoint with", [self.link(other) for other in disjoint]))
+        return TermView(name, label, fields)
 
-    def show(self, value: Any) -> str:
+    def show(self, value: Any) -> Value:
         """A value: a term as a link, a literal as text, an RDF list or an inverse as words."""
         from rdflib import BNode, Literal
 
         if isinstance(value, Literal):
-            return escape(str(value))
+            return [Piece(str(value))]
         if isinstance(value, BNode) or str(value).startswith(GENID):
             items = self._list(value)
             if items is not None:
-                return " · ".join(self.show(item) for item in items)
+                out: Value = []
+                for number, item in enumerate(items):
+                    out += ([Piece(" · ")] if number else []) + self.show(item)
+                return out
             inverse = self.graph.value(value, self.uri(f"{_OWL}inverseOf"))
             if inverse is not None:
-                return f"inverse of {self.show(inverse)}"
-            return "an anonymous expression"
+                return [Piece("inverse of "), *self.show(inverse)]
+            return [Piece("an anonymous expression")]
         return self.link(value)
 
-    def link(self, iri: Any) -> str:
+    def link(self, iri: Any) -> Value:
         text = str(iri)
         if text.startswith(DKG):
             local = text[len(DKG) :]
-            return f'<a href="#{escape(local)}">{escape(local)}</a>'
+            return [Piece(local, f"#{local}")]
         label = self._text(self.graph.value(iri, self.uri(f"{_RDFS}label")))
         shown = short(text) + (f" ({label})" if label else "")
         if text.startswith(("http://", "https://")):
-            return f'<a href="{escape(text)}">{escape(shown)}</a>'
-        return escape(shown)
+            return [Piece(shown, text)]
+        return [Piece(shown)]
 
-    def _fields_of_header(self, ontology: Any) -> str:
-        rows = []
+    def _fields_of_header(self, ontology: Any) -> list[Field]:
+        fields: list[Field] = []
         for field, predicate in _HEADER:
-            values = [ontology] if predicate is None else self._values(ontology, predicate)
+            if predicate is None:
+                fields.append((field, [[Piece(str(ontology), code=True)]]))
+                continue
+            values = self._values(ontology, predicate)
             if values:
-                shown = ", ".join(
-                    f"<code>{escape(str(value))}</code>" if predicate is None else self.show(value)
-                    for value in values
-                )
-                rows.append(f"<dt>{field}</dt><dd>{shown}</dd>")
-        return f'<dl class="header">{"".join(rows)}</dl>'
+                fields.append((field, [self.show(value) for value in values]))
+        return fields
 
     def _values(self, subject: Any, predicate: str) -> list[Any]:
         if predicate.startswith("^"):
