@@ -557,7 +557,7 @@ def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("-o", "--output", required=True, help="output folder (index.html goes there)"),
 )
 def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .ontology_docs import build_docs
+    from .web.ontology_page import build_docs
 
     page = build_docs(args.output)
     print(f"defenders-kg: wrote {page}", file=sys.stderr)
@@ -578,7 +578,7 @@ def _cmd_docs(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     ),
 )
 def _cmd_site(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .site import DEFAULT_BASE_URL, build_site
+    from .web.site import DEFAULT_BASE_URL, build_site
 
     report = build_site(
         kg.store(inference=True), args.output, base_url=args.base_url or DEFAULT_BASE_URL

@@ -33,12 +33,14 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from . import engine, formats, linked_data
+from . import engine, formats
 from .errors import DefendersKGError, ListenError, QueryParameterError, QuerySyntaxError
 from .formats import negotiate
-from .ontology_docs import ontology_html
 from .policy import query_form
 from .queries import collect_params, get_query, list_queries
+from .web.documents import entity_tag, not_modified
+from .web.ontology_page import ontology_html
+from .web.routes import routes as iri_routes
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -413,8 +415,8 @@ def create_app(
         headers = {}
         if result.status == 200:
             # Answers are cached by a client or a proxy only as the Accept header chose them.
-            headers = {"ETag": linked_data.entity_tag(result.body), "Vary": "Accept"}
-            if linked_data.not_modified(if_none_match, headers["ETag"]):
+            headers = {"ETag": entity_tag(result.body), "Vary": "Accept"}
+            if not_modified(if_none_match, headers["ETag"]):
                 return Response(b"", status_code=304, headers=headers)
         headers.update(result.headers)
         return Response(
@@ -534,7 +536,7 @@ def create_app(
             Route("/sparql", sparql, methods=["GET", "POST"]),
             Route("/queries", catalogue),
             Route("/queries/{name}", canned),
-            *linked_data.routes(pool, ontology_html),  # the IRIs: /resource, /graph, /ontology
+            *iri_routes(pool, ontology_html),  # the IRIs: /resource, /graph, /ontology
         ],
         middleware=[
             Middleware(SecurityHeaders),

@@ -94,17 +94,22 @@ def test_exports_keep_literals_as_written(kg: KnowledgeGraph) -> None:
 
 def test_the_package_has_no_import_cycle() -> None:
     package = ROOT / "defenders_kg"
-    modules = {path.stem: path for path in package.glob("*.py")}
-    assert len(modules) > 15
+    # Dotted names inside the package ("web.pages"); a sub-package's __init__ is its own name.
+    modules = {
+        ".".join(path.relative_to(package).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in package.rglob("*.py")
+    }
+    assert len(modules) > 15 and "web.pages" in modules
     imports: dict[str, set[str]] = {}
     for name, path in modules.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         found = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                found |= (
-                    {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
-                )
-        imports[name] = found & set(modules)
+            if isinstance(node, ast.ImportFrom) and node.level >= 1:
+                base = here[: len(here) - node.level + 1]
+                stem = [*base, *node.module.split(".")] if node.module else base
+                found |= {".".join(stem)} | {".".join([*stem, a.name]) for a in node.names}
+        imports[name] = found & set(modules) - {name}
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
         for step in imports[start] - seen:

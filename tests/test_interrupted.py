@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Runs the CLI with one stage patched to write part of its output, then get signal SIG.
 _DYING = """
 import os, signal, sys
-from defenders_kg import cli, export, linked_data, load
+from defenders_kg import cli, export, load
+from defenders_kg.web import site as web_site
 stage = sys.argv[1]
 signum = getattr(signal, sys.argv[2])
 calls = []
@@ -38,7 +39,7 @@ def dying_export(asserted, closure, stream, fmt, **options):
     die()
     return 0
 
-real_documents = linked_data.documents
+real_documents = web_site.documents
 def dying_documents(*args, **kwargs):
     die()
     return real_documents(*args, **kwargs)
@@ -50,7 +51,7 @@ def dying_load(sources, stream):
 if stage == "export":
     export.write_export = dying_export
 elif stage == "site":
-    linked_data.documents = dying_documents
+    web_site.documents = dying_documents
 else:
     load.write_nquads = dying_load
 sys.exit(cli.main(sys.argv[3:]))

@@ -18,6 +18,7 @@ import rdflib
 from defenders_kg import KnowledgeGraph, site
 from defenders_kg import linked_data as ld
 from defenders_kg.vocab import DKG, DKGR, INFERRED_GRAPH
+from defenders_kg.web.iris import sparql_term
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "graph" / "source" / "the-defenders.txt").read_text(encoding="utf-8")
@@ -371,7 +372,7 @@ def test_pages_work_without_javascript(runner: ld.StoreRunner) -> None:
 
 def test_every_query_binds_the_iri_as_an_escaped_term() -> None:
     with pytest.raises(ValueError):
-        ld._term("https://example.org/a> } ; DROP ALL ; <x")
+        sparql_term("https://example.org/a> } ; DROP ALL ; <x")
 
 
 _UNGRAMMATICAL = re.compile(r"\b(of of|is has|is is|has has|this of|of this of)\b", re.IGNORECASE)

@@ -70,7 +70,7 @@ def test_an_entity_page_links_terms_that_exist_on_the_served_page(kg: KnowledgeG
     where = ld.target("resource", name)
     assert where is not None
     entity = ld.render(runner, where, "html", query_page="").body.decode()
-    served = ld._OntologyPage(runner, ontology_html).get()
+    served = ld.OntologyPage(runner, ontology_html).get()
     links = TERM_LINK.findall(entity)
     assert links
     assert sorted(set(links) - set(ANCHOR.findall(served))) == []

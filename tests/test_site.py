@@ -16,6 +16,8 @@ from defenders_kg import linked_data as ld
 from defenders_kg.cli import EXIT_OK, EXIT_OUTPUT, main
 from defenders_kg.errors import ExportError
 from defenders_kg.site import DEFAULT_BASE_URL, build_site, htaccess
+from defenders_kg.vocab import DKGR
+from defenders_kg.web import site as web_site
 
 HREF = re.compile(r'(?:href|src)="([^"]*)"')
 
@@ -188,8 +190,8 @@ def test_a_failure_midway_leaves_the_earlier_site_as_it_was(
             raise ExportError("disk full")
         return real_documents(*args, **kwargs)
 
-    real_documents = ld.documents
-    monkeypatch.setattr(ld, "documents", fail_on_the_fifth)
+    real_documents = web_site.documents
+    monkeypatch.setattr(web_site, "documents", fail_on_the_fifth)
     with pytest.raises(ExportError, match="disk full"):
         build_site(kg.store(inference=True), out)
     assert {
@@ -208,9 +210,62 @@ def test_no_heading_of_the_site_is_ungrammatical(site: Path) -> None:
             assert not bad.search(text), (page.name, text)
 
 
+def _texts(html_text: str) -> list[str]:
+    """The visible text of each link of the index."""
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", item))
+        for item in re.findall(r'<li><a href="resource/[^"]+\.html">(.*?)</li>', html_text)
+    ]
+
+
 def test_the_index_escapes_once_and_tells_same_label_entities_apart(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert "&amp;#x27;" not in index and "&amp;amp;" not in index
-    daredevils = re.findall(r'<li><a href="resource/([^"]+)\.html">Daredevil</a>(.*?)</li>', index)
-    assert len(daredevils) >= 3
-    assert all(f"<code>{name}</code>" in rest for name, rest in daredevils)
+    texts = _texts(index)
+    assert len(texts) > 100
+    assert "Critics on Sigourney Weaver's performance" in texts, "escaped once, read as text once"
+    # Three resources are labelled "Daredevil": each is listed with its type.
+    for kind in ("Fictional Character", "Television Series", "Superhero Identity"):
+        assert f"Daredevil ({kind})" in texts
+    assert "The Defenders (Superhero Team)" in texts
+    assert len(set(texts)) == len(texts), "no two entries of the index read the same"
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "&amp;#" not in text and "&amp;amp;" not in text and "&amp;quot;" not in text, page
+
+
+#: A link to a term, and the words after it that tell it apart from others of its label.
+_TERM_LINK = re.compile(
+    r'<a href="[^"]*" title="([^"]+)">([^<]*)</a>(?: <span class="context">\(([^<]*)\)</span>)?'
+)
+
+
+def test_no_two_resources_read_the_same_anywhere_in_the_site(site: Path) -> None:
+    # "The Defenders · named after · The Defenders" must say which is the series, which the team.
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    checked = 0
+    for page in pages:
+        readings: dict[str, set[str]] = {}
+        for iri, text, context in _TERM_LINK.findall(page.read_text(encoding="utf-8")):
+            if iri.startswith(DKGR) and "#" not in iri:
+                readings.setdefault(html.unescape(f"{text} {context}"), set()).add(iri)
+                checked += 1
+        for reading, iris in readings.items():
+            assert len(iris) == 1, (page.relative_to(site), reading, sorted(iris))
+    assert checked > 1000
+    paragraph = (site / "resource" / "source-document.html").read_text(encoding="utf-8")
+    assert (
+        'the-defenders-team">The Defenders</a> <span class="context">(Superhero Team)' in paragraph
+    )
+
+
+def test_the_heading_of_a_page_tells_same_label_entities_apart(site: Path) -> None:
+    headings = {}
+    for page in sorted((site / "resource").glob("*.html")):
+        found = re.search(r"<h1>(.*?)</h1>", page.read_text(encoding="utf-8"))
+        assert found, page
+        headings[page.stem] = html.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
+    assert headings["daredevil-tv"] == "Daredevil (Superhero Identity)"
+    assert headings["jessica-jones-tv"] == "Jessica Jones (Fictional Character, jessica-jones-tv)"
+    assert headings["charlie-cox"] == "Charlie Cox", "a label no other shares stands alone"
+    assert len(set(headings.values())) == len(headings)

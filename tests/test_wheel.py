@@ -47,6 +47,9 @@ def test_wheel_installs_and_runs_from_elsewhere(tmp_path: Path) -> None:
         "defenders_kg/_data/queries/evidence.rq",
         "defenders_kg/py.typed",
         "defenders_kg/web/index.html",
+        "defenders_kg/web/page.css",
+        "defenders_kg/web/templates/base.html",
+        "defenders_kg/web/templates/entity.html",
         "defenders_kg/_data/ontology/context.jsonld",
         "defenders_kg/_data/ontology/shapes/defenders-shapes.ttl",
     ):
