@@ -6,7 +6,10 @@ graph (and ``asserted.nq``); *inferred* holds the same plus the OWL-RL closure i
 ``closure.nt``). Queries read the stores; exports, validation and inference read the text, because
 a store keeps literals in canonical form. Each store is queried with its default graph the union
 of its graphs, which Oxigraph answers far faster than a default graph listing hundreds of
-statement groups. A warm command opens a store read-only and pays only for its query; nothing
+statement groups. The stores are filled from the parsed text rather than by Oxigraph's loader,
+which gives blank nodes fresh identities in each call: a blank node would be two nodes, one in
+the asserted layer and one in the closure, and its label would change whenever the cache is
+rebuilt. A warm command opens a store read-only and pays only for its query; nothing
 is parsed again.
 """
 
@@ -181,7 +184,7 @@ class KnowledgeGraph:
         with open(folder / _ASSERTED, "wb") as stream:
             load.write_nquads(self.sources, stream)
         store = ox.Store(str(folder / _STORE))
-        store.bulk_load(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS)
+        store.bulk_extend(ox.parse(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS))
         store.flush()
         return {"quads": _lines(folder / _ASSERTED), "stored": len(store)}
 
@@ -192,7 +195,8 @@ class KnowledgeGraph:
         self.store(inference=False).backup(str(folder / _STORE))
         store = ox.Store(str(folder / _STORE))
         graph = ox.NamedNode(INFERRED_GRAPH)
-        store.bulk_load(path=folder / _CLOSURE, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        closed = ox.parse(path=folder / _CLOSURE, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in closed)
         store.flush()
         return {"inferred": closure.count(b"\n"), "stored": len(store)}
 

@@ -29,7 +29,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar
 
 import pyoxigraph as ox
 
@@ -64,6 +64,8 @@ _VIRTUOSO_BATCH = 10_000
 _VIRTUOSO_BLOCK = 1_500_000
 #: Statements with blank nodes that one graph may have on Virtuoso (one request keeps them).
 _BLANK_LIMIT = 40_000
+#: The predicate of the statements that tell which of Virtuoso's nodes a blank node became.
+_BLANK_MARK = PUSH_NS + "blankNode"
 #: Graphs this small travel together in one SPARQL Update on stores without a dataset-wide PUT.
 _SMALL_GRAPH = 2_000
 #: Statements per SPARQL Update on Virtuoso. Its compiler refuses an update whose generated SQL
@@ -77,6 +79,11 @@ _DROPS = 100
 #: The fewest statements a second the switch of a staged push to Oxigraph is waited for.
 _SWITCHED_PER_S = 2_000
 _VALUED = (ox.NamedNode, ox.BlankNode, ox.Literal)
+_T = TypeVar(
+    "_T",
+    ox.NamedNode | ox.BlankNode | ox.Triple,
+    ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+)
 _BOOLEAN = b"http://www.w3.org/2001/XMLSchema#boolean"
 _layouts: dict[str, Layout] = {}
 _challenged_hosts: set[str] = set()
@@ -540,7 +547,8 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
     The statements go into staging graphs (each graph's name under a fresh ``STAGING_NS``
     prefix) through Oxigraph's bulk loader (``no_transaction``: its transactional PUT took 94 s
     for the 787,000 quads of K = 1000, the bulk loader 18 s), streamed from the statements
-    cached as text; the closure as a second document, as the local store loaded it. Then one
+    cached as text, the closure in the same document: Oxigraph gives each document's blank
+    nodes new identities, so a second one would split a blank node in two. Then one
     SPARQL Update, one transaction, drops every other graph (by name, so that no empty graph
     name stays listed) and moves the staged ones to their names. A failure before that leaves
     the previous data as it was, beside staging graphs that queries leave out and the next push
@@ -568,10 +576,9 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
             while batch := [staged(q) for q in itertools.islice(quads, BATCH)]:
                 sent.add("", len(batch))
                 yield ox.serialize(batch, format=ox.RdfFormat.N_QUADS) or b""
-
-    def closure_lines() -> Iterator[bytes]:
-        assert closure is not None
-        yield from _text_blocks(closure, sent, "")
+        if closure is not None:
+            moved.add(ox.NamedNode(INFERRED_GRAPH))
+            yield from _closure_quads(closure, sent, named + INFERRED_GRAPH)
 
     # A failed upload is tried again into a stage of its own: into the same one it would add the
     # blank nodes of the first try again. The switch drops what the failed tries staged.
@@ -587,11 +594,6 @@ def _push_to_oxigraph(kg: KnowledgeGraph, local: ox.Store, store_url: str,
         try:
             trying.request("POST", _with_query(store_url, bulk), _Body(staged_statements),
                            {"Content-Type": _N_QUADS}, retry=False)  # fmt: skip
-            if closure is not None:
-                target = {"graph": named + INFERRED_GRAPH, **bulk}
-                trying.request("POST", _with_query(store_url, target), _Body(closure_lines),
-                               {"Content-Type": _N_TRIPLES}, retry=False)  # fmt: skip
-                moved.add(ox.NamedNode(INFERRED_GRAPH))
             break
         except _UnansweredError:
             pause = conn.backoff * 2**attempt
@@ -636,24 +638,19 @@ def _load_in_place(kg: KnowledgeGraph, local: ox.Store, store_url: str, conn: Co
     asserted, closure = kg.statements(inference=inferred)
     bulk = {"no_transaction": ""}
 
-    def document(path: Path, head: bytes = b"") -> Callable[[], Iterator[bytes]]:
-        def chunks() -> Iterator[bytes]:
-            if head:
-                yield head
-            yield from _text_blocks(path, sent, "")
-
-        return chunks
-
     unfinished = _manifest("dataset", None, inferred, sent, complete=False)
     at = ox.NamedNode(MANIFEST_GRAPH)
     record = [ox.Quad(t.subject, t.predicate, t.object, at) for t in unfinished]
-    head = ox.serialize(record, format=ox.RdfFormat.N_QUADS) or b""
+
+    def document() -> Iterator[bytes]:
+        yield ox.serialize(record, format=ox.RdfFormat.N_QUADS) or b""
+        yield from _text_blocks(asserted, sent, "")
+        if closure is not None:  # in the same document, so that a blank node stays one node
+            yield from _closure_quads(closure, sent, INFERRED_GRAPH)
+
     conn.request("DELETE", store_url, None, {})
-    conn.request("PUT", _with_query(store_url, bulk), _Body(document(asserted, head)),
+    conn.request("PUT", _with_query(store_url, bulk), _Body(document),
                  {"Content-Type": _N_QUADS})  # fmt: skip
-    if closure is not None:
-        conn.request("POST", _with_query(store_url, {"graph": INFERRED_GRAPH, **bulk}),
-                     _Body(document(closure)), {"Content-Type": _N_TRIPLES})  # fmt: skip
     sent.counts = {"": len(local)}  # the distinct statements, which the store must hold
     # Without a record the layout is what a whole-dataset push leaves (the probe reads the
     # closure from its graph); a record would be one more graph in the union default graph.
@@ -722,7 +719,7 @@ def _push_by_graph(
         held = [g for g in _user_graphs(remote) if g != MANIFEST_GRAPH]
         for start in range(0, len(held), _DROPS):
             update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in held[start : start + _DROPS]))
-        _stream_statements(*kg.statements(inference=inferred), post, update, sent)
+        _stream_statements(*kg.statements(inference=inferred), post, update, remote.values, sent)
         # The store keeps one copy of each statement, as the local store does.
         sent.counts = {"": len(local)}
     record(complete=True)
@@ -736,18 +733,37 @@ def _push_merged(
     update: Callable[[str], None],
     sent: _Sent,
 ) -> None:
-    """The union of the local graphs into the one remote graph ``graph``."""
+    """The union of the local graphs into the one remote graph ``graph``; the statements with
+    blank nodes last, all in one request, so that each blank node stays one node."""
     method = "PUT"
+    with_blanks: list[ox.Triple] = []
     for name in _graphs(local, inferred):
         quads = local.quads_for_pattern(None, None, None, name)
         # Virtuoso resets the connection on large Graph Store bodies (seen at 50,000 triples of
         # the K = 1000 document graph), so its chunks are smaller.
-        while batch := [q.triple for q in itertools.islice(quads, _VIRTUOSO_BATCH)]:
-            post(graph, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"", method)
-            sent.add(graph, len(batch))
-            method = "POST"
+        while batch := list(itertools.islice(quads, _VIRTUOSO_BATCH)):
+            plain = [q.triple for q in batch if not _has_blank(q.triple)]
+            with_blanks += [q.triple for q in batch if _has_blank(q.triple)]
+            if len(with_blanks) > _BLANK_LIMIT:
+                raise RemoteError(
+                    f"the merged graph has more than {_BLANK_LIMIT:,} statements with blank "
+                    "nodes, more than Virtuoso takes in the one request that keeps them the "
+                    "same nodes; load it with push --bulk and ld_dir"
+                )
+            if plain:
+                post(graph, ox.serialize(plain, format=ox.RdfFormat.N_TRIPLES) or b"", method)
+                sent.add(graph, len(plain))
+                method = "POST"
+    if with_blanks:
+        post(graph, ox.serialize(with_blanks, format=ox.RdfFormat.N_TRIPLES) or b"", method)
+        sent.add(graph, len(with_blanks))
+        method = "POST"
     if method == "PUT":  # nothing to send: the graph is emptied
         update(f"DROP SILENT GRAPH <{graph}>")
+
+
+def _has_blank(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
 def _stream_statements(
@@ -755,6 +771,7 @@ def _stream_statements(
     closure: Path | None,
     post: Callable[[str, bytes], None],
     update: Callable[[str], None],
+    select: Callable[[str], list[list[str]]],
     sent: _Sent,
 ) -> None:
     """Send the cached N-Quads, then the closure's N-Triples, with bounded memory."""
@@ -803,7 +820,7 @@ def _stream_statements(
                     "with an IRI in the data, or push with --graph"
                 )
             triple = quad.triple
-            if isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode):
+            if _has_blank(triple):
                 line = ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES) or b""
                 with_blanks.setdefault(name.value, []).append(line)
                 continue
@@ -823,15 +840,88 @@ def _stream_statements(
                 if plain:
                     post(INFERRED_GRAPH, b"".join(plain))
                     sent.add(INFERRED_GRAPH, len(plain))
-    for name, lines in with_blanks.items():
+    _post_blank_statements(with_blanks, post, update, select, sent)
+
+
+def _post_blank_statements(
+    by_graph: Mapping[str, list[bytes]],
+    post: Callable[[str, bytes], None],
+    update: Callable[[str], None],
+    select: Callable[[str], list[list[str]]],
+    sent: _Sent,
+) -> None:
+    """Each graph's statements with blank nodes (N-Triples lines) to Virtuoso in one request.
+
+    Virtuoso gives each request's blank nodes new identities, so a node that several graphs
+    share (the closure's statements about a blank node of the data, or a TriG node in two
+    graphs) is sent first with a marker statement, read back by the name Virtuoso gave it
+    (``nodeID://b…``, which later requests may use as an IRI to mean that node), and the
+    markers removed.
+    """
+    parsed: dict[str, list[ox.Triple]] = {}
+    graphs_of: dict[str, set[str]] = {}
+    for name, lines in by_graph.items():
         if len(lines) > _BLANK_LIMIT:
             raise RemoteError(
                 f"graph <{name}> has {len(lines):,} statements with blank nodes, more than "
                 f"Virtuoso takes in the one request that keeps them the same nodes "
                 f"({_BLANK_LIMIT:,}); load it with push --bulk and ld_dir"
             )
-        post(name, b"".join(lines))
-        sent.add(name, len(lines))
+        parsed[name] = [q.triple for q in ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)]
+        for label in _blank_labels(parsed[name]):
+            graphs_of.setdefault(label, set()).add(name)
+    shared = {label for label, names in graphs_of.items() if len(names) > 1}
+    known: dict[str, ox.NamedNode] = {}
+    mark = ox.NamedNode(_BLANK_MARK)
+
+    def as_sent(term: _T) -> _T | ox.NamedNode:
+        return known.get(term.value, term) if isinstance(term, ox.BlankNode) else term
+
+    for name, triples in parsed.items():
+        new = sorted(label for label in _blank_labels(triples) & shared if label not in known)
+        body = [ox.Triple(as_sent(t.subject), t.predicate, as_sent(t.object)) for t in triples]
+        body += [ox.Triple(ox.BlankNode(label), mark, ox.Literal(label)) for label in new]
+        post(name, ox.serialize(body, format=ox.RdfFormat.N_TRIPLES) or b"")
+        sent.add(name, len(triples))
+        if not new:
+            continue
+        graph = ox.NamedNode(name)
+        known.update(_virtuoso_names(graph, mark, select))
+        update(f"DELETE {{ GRAPH {graph} {{ ?s {mark} ?o }} }} "
+               f"WHERE {{ GRAPH {graph} {{ ?s {mark} ?o }} }}")  # fmt: skip
+        if missing := [label for label in new if label not in known]:
+            raise RemoteError(
+                f"Virtuoso did not say which node the blank node _:{missing[0]} of graph "
+                f"<{name}> became, so the other graphs cannot refer to it"
+            )
+
+
+def _blank_labels(triples: list[ox.Triple]) -> set[str]:
+    return {
+        term.value
+        for t in triples
+        for term in (t.subject, t.object)
+        if isinstance(term, ox.BlankNode)
+    }
+
+
+def _virtuoso_names(
+    graph: ox.NamedNode, mark: ox.NamedNode, select: Callable[[str], list[list[str]]]
+) -> dict[str, ox.NamedNode]:
+    """Our blank node labels and the ``nodeID://`` names Virtuoso gave them, a page at a time."""
+    names: dict[str, ox.NamedNode] = {}
+    page = 500  # under any row cap a Virtuoso is configured with
+    while True:
+        text = (
+            f"SELECT (STR(?node) AS ?id) ?label WHERE {{ GRAPH {graph} {{ ?node {mark} ?label }} "
+            f"}} ORDER BY ?label LIMIT {page} OFFSET {len(names)}"
+        )
+        rows = select(text)
+        for node, label in rows:
+            if node.startswith("nodeID://"):
+                names[label] = ox.NamedNode(node)
+        if len(rows) < page:
+            return names
 
 
 def _what_it_holds(remote: RemoteKnowledgeGraph, store: str, sent: _Sent, bulk: bool, *,
@@ -941,15 +1031,13 @@ def bulk_file(kg: KnowledgeGraph, output: str | Path, *, inferred: bool = True) 
 
     asserted, closure = kg.statements(inference=inferred)
     sent = _Sent({}, started=time.monotonic())
-    in_closure = f" <{INFERRED_GRAPH}> .\n".encode()
 
     def write(out: BinaryIO) -> None:
         for block in _text_blocks(asserted, sent, ""):
             out.write(block)
         if closure is not None:
-            # A line of N-Triples ends in " .": a raw line break cannot occur inside a term.
-            for block in _text_blocks(closure, sent, INFERRED_GRAPH):
-                out.write(block.replace(b" .\n", in_closure))
+            for block in _closure_quads(closure, sent, INFERRED_GRAPH):
+                out.write(block)
 
     write_output(output, write)
     return sent.total
@@ -961,6 +1049,14 @@ def _text_blocks(path: Path, sent: _Sent, graph: str) -> Iterator[bytes]:
         while block := b"".join(text.readlines(_TEXT_BLOCK)):
             sent.add(graph, block.count(b"\n"))
             yield block
+
+
+def _closure_quads(closure: Path, sent: _Sent, graph: str) -> Iterator[bytes]:
+    """The cached closure's N-Triples as N-Quads in ``graph``, a few megabytes at a time."""
+    # A line of N-Triples ends in " .": a raw line break cannot occur inside a term.
+    in_graph = f" {ox.NamedNode(graph)} .\n".encode()
+    for block in _text_blocks(closure, sent, graph):
+        yield block.replace(b" .\n", in_graph)
 
 
 def bulk_commands(path: str | Path) -> str:

@@ -143,8 +143,7 @@ def test_a_push_that_fails_halfway_keeps_the_old_data(
         with pytest.raises(RemoteError, match="answered 400") as info:
             push(kg, f"{base}/store", connection=FAST)
         assert "the store still holds all of its previous data" in str(info.value)
-        staged = remote.values(STAGED)
-        assert staged, "the failed push left its staging graphs"
+        # Oxigraph refuses the one document (data and closure) before it stages any of it.
         fresh = RemoteKnowledgeGraph(f"{base}/query", FAST)
         assert fresh.query("cast").rows == before
         assert main(["query", "cast", "--endpoint", f"{base}/query"]) == 0
@@ -196,10 +195,10 @@ def test_a_push_in_place_that_fails_halfway_says_what_the_store_holds(
         remote = RemoteKnowledgeGraph(f"{base}/query", FAST)
         held = remote.values(f"{COUNT[:-1]} FILTER(?g != <{MANIFEST_GRAPH}>) }}")[0][0]
         sent = asserted.read_bytes().count(b"\n") + 101  # the broken line too
+        # Data and closure are one document, which Oxigraph refuses whole: nothing is loaded.
         assert f"now holds {int(held):,} of the {sent:,} statements sent" in str(info.value)
-        assert "its push record says unfinished, so queries refuse it" in str(info.value)
-        with pytest.raises(RemoteError, match="says complete false"):
-            remote.query("cast")
+        assert int(held) == 0
+        assert "it holds no push record; run push again" in str(info.value)
 
 
 def test_an_unfinished_push_is_refused_as_unfinished(
