@@ -120,6 +120,24 @@ def test_describe_of_a_blank_node_shows_its_inferred_triples(user_kg: KnowledgeG
     assert "http://www.w3.org/2000/01/rdf-schema#label" in predicates
 
 
+def test_the_endpoint_with_two_workers_gives_the_exports_answer(
+    data: list[Path], exported: ox.Store, tmp_path: Path
+) -> None:
+    import sys
+
+    from servers import free_port, running
+
+    port = free_port()
+    command = [sys.executable, "-m", "defenders_kg", *[a for p in data for a in ("--data", str(p))],
+               "serve", "--port", str(port), "--workers", "2"]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with running(command, f"{base}/queries", env={"DEFENDERS_KG_CACHE_DIR": str(tmp_path)}):
+        remote = RemoteKnowledgeGraph(f"{base}/sparql", FAST)
+        for _ in range(3):  # more answers than workers, so each worker answers
+            for text in JOINS.values():
+                assert rows(remote.sparql(text)) == answer(exported, text)
+
+
 @pytest.mark.parametrize("atomic", [True, False], ids=["staged", "in-place"])
 def test_after_a_push_to_oxigraph_the_join_gives_the_exports_answer(
     atomic: bool, user_kg: KnowledgeGraph, exported: ox.Store, tmp_path: Path
