@@ -262,7 +262,9 @@ class RemoteKnowledgeGraph:
 
         ``canned`` marks one of the project's own queries or quality checks (see
         ``Layout.plan``); Virtuoso then gets fewer pragmas, which its optimizer needs for some.
+        The text of a shipped query or check (``sparql --file queries/checks/…``) counts as one.
         """
+        canned = canned or _is_shipped(text)
         layout = self.layout
         text = with_prefixes(text, PREFIXES)  # as the embedded graph takes them
         plan = layout.plan(text, closure=inference, closure_matters=True, canned=canned)
@@ -316,6 +318,13 @@ class RemoteKnowledgeGraph:
                 "a LIMIT"
             )
         return result
+
+
+def _is_shipped(text: str) -> bool:
+    """Whether ``text`` is one of the project's canned queries or quality checks, as shipped."""
+    from .queries import list_checks, list_queries
+
+    return any(q.text.strip() == text.strip() for q in [*list_queries(), *list_checks()])
 
 
 def _is_graph_query(text: str) -> bool:

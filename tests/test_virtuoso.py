@@ -234,3 +234,27 @@ def test_a_push_to_virtuoso_in_its_stock_configuration(
         refused = check_every_query(kg, remote)
     assert set(refused) == STOCK_REFUSALS
     assert all("exceeds the limit of 400" in message for message in refused.values())
+
+
+def test_a_quality_check_as_an_ad_hoc_query_answers_as_the_library_does(
+    pushed: RemoteKnowledgeGraph, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``sparql --file queries/checks/…`` is the shipped text, so it gets the pragmas the
+    library gives it; with all of them two checks hit Virtuoso's SQ200 Stack Overflow."""
+    from defenders_kg.queries import list_checks
+
+    checks = list_checks()
+    assert checks
+    for check in checks:
+        capsys.readouterr()
+        argv = [
+            "sparql",
+            "--file",
+            str(check.path),
+            "--endpoint",
+            pushed.endpoint,
+            "--format",
+            "csv",
+        ]
+        assert main(argv) == 0, capsys.readouterr().err
+        assert capsys.readouterr().out.strip().count("\n") == 0, check.name  # the header only
