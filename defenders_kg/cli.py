@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with_embedded=args.with_embedded,
             use_cache=not args.no_cache,
             reasoner=args.reasoner,
+            resident=True,
         )
         return handler(args, kg)
     except errors.DefendersKGError as err:

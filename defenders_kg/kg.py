@@ -28,6 +28,7 @@ from . import cache, engine, load
 from ._version import __version__
 from .errors import QueryEvaluationError, QueryParameterError
 from .queries import get_query
+from .resident import ask as ask_resident
 from .results import QueryResult
 from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
@@ -78,7 +79,9 @@ class KnowledgeGraph:
     With no ``data`` it is the embedded graph of the source document; ``data`` (a path, an rdflib
     ``Graph`` or ``Dataset``, or a list of them) replaces that graph, or adds to it with
     ``with_embedded=True``. The stores are cached on disk, keyed by the inputs (files by path, size
-    and time; rdflib graphs by content), the package version and the reasoner.
+    and time; rdflib graphs by content), the package version and the reasoner. With ``resident``
+    (the command line's choice), a large layer stays loaded in a background process between
+    calls, so repeated queries run at in-memory speed (see ``defenders_kg.resident``).
 
     >>> kg = KnowledgeGraph()
     >>> result = kg.query("actors-reprising-roles")
@@ -93,6 +96,7 @@ class KnowledgeGraph:
         with_embedded: bool = False,
         use_cache: bool = True,
         reasoner: Engine = "fast",
+        resident: bool = False,
     ) -> None:
         if reasoner not in ("fast", "owlrl"):
             raise ValueError(f"unknown reasoner {reasoner!r} (use fast or owlrl)")
@@ -101,6 +105,7 @@ class KnowledgeGraph:
             load.check_readable(source.path)
         self.use_cache = use_cache
         self.reasoner: Engine = reasoner
+        self.resident = resident
         self._key: str | None = None
         self._stores: dict[bool, ox.Store] = {}
         self._layers: dict[bool, Path] = {}
@@ -136,7 +141,15 @@ class KnowledgeGraph:
         self._stores.pop(inference, None)
 
     def _run(self, text: str, *, inference: bool) -> QueryResult:
-        """``engine.run`` on a store, rebuilt once if RocksDB finds a block corrupt mid-query."""
+        """``engine.run`` on a store, rebuilt once if RocksDB finds a block corrupt mid-query.
+
+        With ``resident``, a large layer's resident process answers when it runs (see
+        ``defenders_kg.resident``): the same evaluation, from memory.
+        """
+        if self.resident and self.use_cache:
+            answer = ask_resident(self._layer(inference), text)
+            if answer is not None:
+                return answer
         try:
             return engine.run(self.store(inference=inference), text)
         except QueryEvaluationError as err:

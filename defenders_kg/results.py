@@ -101,6 +101,11 @@ class QueryResult:
                 return cls(kind, _reordered(b"".join(sink.chunks), order))
         return cls(kind, b"".join(sink.chunks))
 
+    @property
+    def data(self) -> bytes:
+        """The answer as Oxigraph wrote it: TSV rows, N-Triples, or an ASK's SPARQL JSON."""
+        return self._data
+
     @classmethod
     def from_ntriples(cls, data: bytes) -> QueryResult:
         """A graph result from N-Triples (as a remote endpoint sends it)."""
