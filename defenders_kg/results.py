@@ -85,21 +85,19 @@ class QueryResult:
             )
         if isinstance(answer, ox.QueryTriples):
             sink = _RowCounter(max_rows, "triples")
-            kind: Kind = "graph"
             try:
                 answer.serialize(cast(IO[bytes], sink), format=ox.RdfFormat.N_TRIPLES)
             except _RowLimitError:
                 raise ResultTooLargeError(_too_large(max_rows, "triples")) from None
-        else:
-            sink = _RowCounter(None if max_rows is None else max_rows + 1, "rows")
-            kind = "select"
-            try:
-                answer.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
-            except _RowLimitError:
-                raise ResultTooLargeError(_too_large(max_rows, "rows")) from None
-            if order is not None:
-                return cls(kind, _reordered(b"".join(sink.chunks), order))
-        return cls(kind, b"".join(sink.chunks))
+            return cls.from_ntriples(b"".join(sink.chunks))
+        sink = _RowCounter(None if max_rows is None else max_rows + 1, "rows")
+        try:
+            answer.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
+        except _RowLimitError:
+            raise ResultTooLargeError(_too_large(max_rows, "rows")) from None
+        if order is not None:
+            return cls("select", _reordered(b"".join(sink.chunks), order))
+        return cls("select", b"".join(sink.chunks))
 
     @property
     def data(self) -> bytes:
@@ -108,8 +106,14 @@ class QueryResult:
 
     @classmethod
     def from_ntriples(cls, data: bytes) -> QueryResult:
-        """A graph result from N-Triples (as a remote endpoint sends it)."""
-        return cls("graph", data)
+        """A graph result from N-Triples (as a remote endpoint sends it), in a canonical order.
+
+        A graph is a set: each store hands its triples over in its own index order, so sorting
+        them is what makes the same graph print the same from the library, a resident, a
+        server's worker or a remote store.
+        """
+        lines = sorted(set(data.splitlines(keepends=True)))
+        return cls("graph", b"".join(lines))
 
     @cached_property
     def variables(self) -> list[str]:
