@@ -67,7 +67,7 @@ def ask(layer: Path, text: str) -> QueryResult | None:
     try:
         reply, body = _request(layer, {"query": text})
     except (OSError, ValueError):
-        if mode == "always" or _worth_keeping(layer):
+        if mode == "always" or worth_keeping(layer):
             start(layer)
         return None
     if "error" in reply:
@@ -97,7 +97,8 @@ def start(layer: Path) -> None:
     )
 
 
-def _worth_keeping(layer: Path) -> bool:
+def worth_keeping(layer: Path) -> bool:
+    """Whether ``auto`` keeps a resident for the layer: large, and fits twice in free memory."""
     from .cache import counts
 
     quads = counts(layer).get("stored", 0)

@@ -146,6 +146,6 @@ def test_off_and_small_layers_start_no_resident(cache_dir: Path) -> None:
     path = KnowledgeGraph().store_path(inference=True).parent
     for mode in ("off", "auto"):
         assert cli("sparql", "ASK { ?s ?p ?o }", mode=mode).returncode == 0
-    assert not resident._worth_keeping(path)
+    assert not resident.worth_keeping(path)
     time.sleep(2)  # a resident binds its name within milliseconds of starting
     assert resident.status(path) is None
