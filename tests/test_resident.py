@@ -56,7 +56,7 @@ def gone(pid: int) -> bool:
 
 @pytest.fixture()
 def layer(cache_dir: Path) -> Iterator[Path]:
-    """The embedded graph's inferred layer with its resident running; the resident is killed after."""
+    """The embedded graph's inferred layer, its resident running (and killed after)."""
     path = KnowledgeGraph().store_path(inference=True).parent
     assert cli("sparql", "ASK { ?s ?p ?o }", mode="always").returncode == 0  # starts it
     loaded(path)
