@@ -20,13 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
-import socketserver
-import struct
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +31,6 @@ from .results import QueryResult
 MIN_QUADS = 200_000
 #: Resident memory per stored quad, measured: 470 MB for the 722,066 quads of K = 1000.
 BYTES_PER_QUAD = 700
-_CREDENTIALS = struct.Struct("3i")
 _ERRORS: dict[str, type[errors.DefendersKGError]] = {
     cls.__name__: cls
     for cls in (
@@ -64,11 +57,12 @@ def ask(layer: Path, text: str) -> QueryResult | None:
     mode = setting()
     if mode == "off" or not sys.platform.startswith("linux"):
         return None
+    if mode == "auto" and not worth_keeping(layer):
+        return None  # nor a socket opened: a small layer's warm query stays as cheap as it was
     try:
         reply, body = _request(layer, {"query": text})
     except (OSError, ValueError):
-        if mode == "always" or worth_keeping(layer):
-            start(layer)
+        start(layer)
         return None
     if "error" in reply:
         raise _ERRORS.get(reply["error"], errors.QueryEvaluationError)(reply["message"])
@@ -87,8 +81,10 @@ def status(layer: Path) -> dict[str, Any] | None:
 
 def start(layer: Path) -> None:
     """Start a resident for ``layer`` in its own session, detached from this process."""
+    import subprocess
+
     subprocess.Popen(
-        [sys.executable, "-m", "defenders_kg.resident", str(layer)],
+        [sys.executable, "-m", "defenders_kg.resident_process", str(layer)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -116,7 +112,7 @@ def _available_memory() -> int:
     return 0
 
 
-def _address(layer: Path) -> bytes:
+def address(layer: Path) -> bytes:
     """The abstract socket name of a layer's resident: a rebuilt layer gets a new one."""
     manifest = os.stat(layer / "manifest.json")
     identity = f"{os.getuid()}\0{layer.resolve()}\0{manifest.st_ino}\0{manifest.st_mtime_ns}"
@@ -124,9 +120,11 @@ def _address(layer: Path) -> bytes:
 
 
 def _request(layer: Path, message: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    import socket
+
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.settimeout(2.0)
-        connection.connect(_address(layer))
+        connection.connect(address(layer))
         connection.settimeout(None)  # a query takes as long as it takes, as it would on disk
         connection.sendall(json.dumps(message).encode() + b"\n")
         with connection.makefile("rb") as stream:
@@ -135,96 +133,3 @@ def _request(layer: Path, message: dict[str, Any]) -> tuple[dict[str, Any], byte
     if len(body) != reply.get("length", 0):
         raise ValueError("the resident stopped mid-answer")
     return reply, body
-
-
-class _Resident(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-
-    def __init__(self, layer: Path) -> None:
-        self.layer = layer
-        self.manifest = os.stat(layer / "manifest.json")
-        self.store: Any = None
-        self.answered = 0
-        self.last_use = time.monotonic()
-        super().__init__(_address(layer), _Handler, bind_and_activate=False)
-
-    def verify_request(self, request: Any, client_address: Any) -> bool:
-        _, uid, _ = _CREDENTIALS.unpack(
-            request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CREDENTIALS.size)
-        )
-        return bool(uid == os.getuid())
-
-    def still_current(self) -> bool:
-        try:
-            now = os.stat(self.layer / "manifest.json")
-        except OSError:
-            return False
-        return (now.st_ino, now.st_mtime_ns) == (self.manifest.st_ino, self.manifest.st_mtime_ns)
-
-    def answer(self, message: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-        from . import engine
-
-        self.last_use = time.monotonic()
-        if message.get("status"):
-            quads = None if self.store is None else len(self.store)
-            return {"pid": os.getpid(), "quads": quads, "answered": self.answered}, b""
-        if self.store is None or not self.still_current():
-            return {"loading": True}, b""
-        try:
-            result = engine.run(self.store, str(message["query"]))
-        except errors.DefendersKGError as err:
-            return {"error": type(err).__name__, "message": str(err)}, b""
-        finally:
-            self.last_use = time.monotonic()
-        self.answered += 1
-        reply = {"kind": result.kind, "boolean": result.boolean, "length": len(result.data)}
-        return reply, result.data
-
-
-class _Handler(socketserver.StreamRequestHandler):
-    server: _Resident
-
-    def handle(self) -> None:
-        try:
-            reply, body = self.server.answer(json.loads(self.rfile.readline()))
-        except (ValueError, KeyError, TypeError):
-            return
-        self.wfile.write(json.dumps(reply).encode() + b"\n" + body)
-
-
-def _load(layer: Path) -> Any:
-    """The layer's statements in an in-memory store, exactly as the build filled the on-disk one."""
-    import pyoxigraph as ox
-
-    from .vocab import INFERRED_GRAPH
-
-    store = ox.Store()
-    asserted = layer.parent / "asserted" / "asserted.nq"
-    store.bulk_extend(ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS))
-    closure = layer / "closure.nt"
-    if closure.exists():
-        graph = ox.NamedNode(INFERRED_GRAPH)
-        closed = ox.parse(path=closure, format=ox.RdfFormat.N_TRIPLES)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in closed)
-    return store
-
-
-def serve(layer: Path) -> int:
-    """Run the resident of ``layer`` until it is idle too long or its layer changes."""
-    idle = float(os.environ.get("DEFENDERS_KG_RESIDENT_IDLE", "600"))
-    try:
-        resident = _Resident(layer)
-        resident.server_bind()  # fails when a resident of this layer already runs: that one serves
-        resident.server_activate()
-    except OSError:
-        return 0
-    threading.Thread(target=resident.serve_forever, daemon=True).start()
-    resident.store = _load(layer)
-    while resident.still_current() and time.monotonic() - resident.last_use < idle:
-        time.sleep(min(1.0, idle / 4))
-    resident.shutdown()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(serve(Path(sys.argv[1])))

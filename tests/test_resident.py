@@ -117,7 +117,9 @@ def test_a_killed_resident_costs_only_speed(layer: Path) -> None:
 def test_a_second_resident_of_the_same_layer_leaves_at_once(layer: Path) -> None:
     first = loaded(layer)["pid"]
     second = subprocess.run(
-        [sys.executable, "-m", "defenders_kg.resident", str(layer)], timeout=PATIENCE, check=False
+        [sys.executable, "-m", "defenders_kg.resident_process", str(layer)],
+        timeout=PATIENCE,
+        check=False,
     )
     assert second.returncode == 0
     assert loaded(layer)["pid"] == first
