@@ -42,15 +42,16 @@ def replace(job: Job) -> None:
         # A triple that two graphs state is one triple in the merged graph.
         sent.counts[graph] = _distinct_triples(local, inferred)
 
+    conn, session = job.connection, job.session
     if graph is None:
-        job.client.request("PUT", job.store_url, Body(nquads), {"Content-Type": N_QUADS})
+        conn.request("PUT", job.store_url, Body(nquads), {"Content-Type": N_QUADS}, session=session)
         return
-    job.client.request("PUT", with_query(job.store_url, {"graph": graph}), Body(ntriples),
-                       {"Content-Type": N_TRIPLES})  # fmt: skip
+    conn.request("PUT", with_query(job.store_url, {"graph": graph}), Body(ntriples),
+                 {"Content-Type": N_TRIPLES}, session=session)  # fmt: skip
     record = manifest("graph", graph, inferred, sent, complete=True)
-    job.client.request("PUT", with_query(job.store_url, {"graph": MANIFEST_GRAPH}),
-                       ox.serialize(record, format=ox.RdfFormat.N_TRIPLES) or b"",
-                       {"Content-Type": N_TRIPLES})  # fmt: skip
+    conn.request("PUT", with_query(job.store_url, {"graph": MANIFEST_GRAPH}),
+                 ox.serialize(record, format=ox.RdfFormat.N_TRIPLES) or b"",
+                 {"Content-Type": N_TRIPLES}, session=session)  # fmt: skip
 
 
 def _distinct_triples(local: ox.Store, inferred: bool) -> int:

@@ -10,7 +10,6 @@ each endpoint) is kept in a ``Session`` that the caller holds, never in the proc
 from __future__ import annotations
 
 import base64
-import dataclasses
 import netrc
 import os
 import time
@@ -204,34 +203,6 @@ class _Login:
     opener: urllib.request.OpenerDirector
     digest: _Digest
     challenged: bool = False  # the host refused the credentials sent up front
-
-
-@dataclass(frozen=True)
-class Client:
-    """A connection's settings and the session whose state its requests share."""
-
-    connection: Connection
-    session: Session
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        body: bytes | Body | None,
-        headers: Mapping[str, str],
-        *,
-        retry: bool = True,
-    ) -> Response:
-        """``Connection.request`` in this session."""
-        return self.connection.request(
-            method, url, body, headers, retry=retry, session=self.session
-        )
-
-    def waiting(self, timeout: float, *, deadline: float | None = None) -> Client:
-        """The same session with another time-out per try (and another deadline)."""
-        later = self.connection.deadline if deadline is None else deadline
-        changed = dataclasses.replace(self.connection, timeout=timeout, deadline=later)
-        return Client(changed, self.session)
 
 
 class _Digest(urllib.request.HTTPDigestAuthHandler):

@@ -7,6 +7,7 @@ but a failure halfway loses the old data.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import secrets
 import time
@@ -38,7 +39,7 @@ def staged(job: Job) -> None:
     the previous data as it was, beside staging graphs that queries leave out and the next push
     removes.
     """
-    local, store_url, sent, conn = job.local, job.store_url, job.sent, job.client.connection
+    local, store_url, sent, conn = job.local, job.store_url, job.sent, job.connection
     asserted, closure = job.kg.statements(inference=job.inferred)
     stage = named = default = ""
     bulk = {"no_transaction": ""}
@@ -75,10 +76,16 @@ def staged(job: Job) -> None:
         moved.clear()
         # A try again waits no longer than the deadline leaves.
         left = max(give_up - time.monotonic(), 0.01)
-        trying = job.client if not attempt else job.client.waiting(min(conn.timeout, left))
+        trying = conn if not attempt else dataclasses.replace(conn, timeout=min(conn.timeout, left))
         try:
-            trying.request("POST", with_query(store_url, bulk), Body(staged_statements),
-                           {"Content-Type": N_QUADS}, retry=False)  # fmt: skip
+            trying.request(
+                "POST",
+                with_query(store_url, bulk),
+                Body(staged_statements),
+                {"Content-Type": N_QUADS},
+                retry=False,
+                session=job.session,
+            )
             break
         except UnansweredError:
             pause = conn.backoff * 2**attempt
@@ -103,10 +110,16 @@ def staged(job: Job) -> None:
     # The switch copies every statement in one transaction: about 8,000 a second at K = 300,
     # with the old data to drop. Its answer comes only at the end, so it may wait that long.
     wait = max(conn.timeout, len(local) / _SWITCHED_PER_S)
-    patient = job.client.waiting(wait, deadline=max(conn.deadline, wait))
+    patient = dataclasses.replace(conn, timeout=wait, deadline=max(conn.deadline, wait))
     try:
-        patient.request("POST", _update_url(store_url), switch.encode("utf-8"),
-                        {"Content-Type": SPARQL_UPDATE}, retry=False)  # fmt: skip
+        patient.request(
+            "POST",
+            _update_url(store_url),
+            switch.encode("utf-8"),
+            {"Content-Type": SPARQL_UPDATE},
+            retry=False,
+            session=job.session,
+        )
     except RemoteError as err:
         raise SwitchError(str(err)) from None
 
@@ -119,7 +132,7 @@ def in_place(job: Job) -> None:
     statement at a time), and a failure halfway leaves what was loaded so far. So the stream
     begins with a push record that says unfinished, which queries refuse; it goes last.
     """
-    store_url, sent, client = job.store_url, job.sent, job.client
+    store_url, sent, conn, session = job.store_url, job.sent, job.connection, job.session
     asserted, closure = job.kg.statements(inference=job.inferred)
     bulk = {"no_transaction": ""}
 
@@ -133,13 +146,14 @@ def in_place(job: Job) -> None:
         if closure is not None:  # in the same document, so that a blank node stays one node
             yield from closure_quads(closure, sent, INFERRED_GRAPH)
 
-    client.request("DELETE", store_url, None, {})
-    client.request("PUT", with_query(store_url, bulk), Body(document),
-                   {"Content-Type": N_QUADS})  # fmt: skip
+    conn.request("DELETE", store_url, None, {}, session=session)
+    conn.request("PUT", with_query(store_url, bulk), Body(document),
+                 {"Content-Type": N_QUADS}, session=session)  # fmt: skip
     sent.counts = {"": len(job.local)}  # the distinct statements, which the store must hold
     # Without a record the layout is what a whole-dataset push leaves (the probe reads the
     # closure from its graph); a record would be one more graph in the union default graph.
-    client.request("DELETE", with_query(store_url, {"graph": MANIFEST_GRAPH}), None, {})
+    conn.request("DELETE", with_query(store_url, {"graph": MANIFEST_GRAPH}), None, {},
+                 session=session)  # fmt: skip
 
 
 class SwitchError(RemoteError):

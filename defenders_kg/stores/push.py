@@ -19,7 +19,7 @@ from ..errors import RemoteError
 from ..vocab import INFERRED_GRAPH, USER_DATA_GRAPH
 from . import gsp, oxigraph, virtuoso
 from .client import RemoteKnowledgeGraph
-from .http import Client, Connection, Session, strip_userinfo
+from .http import Connection, Session, strip_userinfo
 from .layout import MANIFEST_GRAPH, PUSH_NS, STAGING_NS, system_filter
 from .sending import Job, Sent, closure_quads, manifest, text_blocks
 
@@ -62,8 +62,8 @@ def push(
     store = remote.store()
     local = kg.store(inference=inferred)
     sent = Sent({}, started=time.monotonic())
-    client = Client(conn, remote.session)
-    job = Job(kg, local, store_url, client, query_url, remote.values, graph, inferred, sent)
+    job = Job(kg, local, store_url, conn, remote.session, query_url, remote.values, graph,
+              inferred, sent)  # fmt: skip
     bulk = store == "oxigraph" and graph is None
     if bulk:
         strategy = oxigraph.staged if atomic else oxigraph.in_place

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from ..vocab import INFERRED_GRAPH
-from .http import Client
+from .http import Connection, Session
 from .layout import PUSH_NS
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ class Job:
     kg: KnowledgeGraph
     local: ox.Store
     store_url: str  # the Graph Store URL
-    client: Client
+    connection: Connection
+    session: Session  # the caller's, whose layouts of the store the push makes stale
     endpoint: str  # the SPARQL query URL (Virtuoso's update URL too)
     values: Select  # at ``endpoint``
     graph: str | None  # the one remote graph that takes the union, or None: the whole dataset

@@ -82,27 +82,33 @@ def by_graph(job: Job) -> None:
     blank nodes new identities, so every statement with a blank node waits for the end and goes
     with the others of its graph in one request.
     """
-    store_url, client, graph, inferred = job.store_url, job.client, job.graph, job.inferred
-    sent = job.sent
+    store_url, conn, session = job.store_url, job.connection, job.session
+    graph, inferred, sent = job.graph, job.inferred, job.sent
     gsp_param = "graph-uri" if "sparql-graph-crud" in store_url else "graph"
 
     def update(text: str) -> None:
         # A raw SPARQL Update body: Virtuoso reads it half as fast again as the same text
         # URL-encoded in a form.
-        client.request("POST", job.endpoint, text.encode("utf-8"),
-                       {"Content-Type": SPARQL_UPDATE}, retry=False)  # fmt: skip
+        conn.request("POST", job.endpoint, text.encode("utf-8"), {"Content-Type": SPARQL_UPDATE},
+                     retry=False, session=session)  # fmt: skip
 
     def post(target: str, body: bytes, method: str = "POST") -> None:
-        client.request(method, with_query(store_url, {gsp_param: target}), body,
-                       {"Content-Type": N_TRIPLES}, retry=method == "PUT")  # fmt: skip
+        conn.request(
+            method,
+            with_query(store_url, {gsp_param: target}),
+            body,
+            {"Content-Type": N_TRIPLES},
+            retry=method == "PUT",
+            session=session,
+        )
 
     def record(complete: bool) -> None:
         triples = manifest(
             "graph" if graph else "dataset", graph, inferred, sent, complete=complete
         )
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        client.request("PUT", with_query(store_url, {gsp_param: MANIFEST_GRAPH}), body,
-                       {"Content-Type": N_TRIPLES})  # fmt: skip
+        conn.request("PUT", with_query(store_url, {gsp_param: MANIFEST_GRAPH}), body,
+                     {"Content-Type": N_TRIPLES}, session=session)  # fmt: skip
 
     record(complete=False)
     if graph is not None:
