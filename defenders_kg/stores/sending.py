@@ -63,7 +63,7 @@ class Job:
     local: ox.Store
     store_url: str  # the Graph Store URL
     connection: Connection
-    session: Session  # the caller's, whose layouts of the store the push makes stale
+    session: Session  # the requests' openers, and the layouts the push makes stale
     endpoint: str  # the SPARQL query URL (Virtuoso's update URL too)
     values: Select  # at ``endpoint``
     graph: str | None  # the one remote graph that takes the union, or None: the whole dataset
