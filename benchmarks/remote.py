@@ -2,7 +2,7 @@
 
 For each store (Oxigraph, Virtuoso) on loopback, in one run and on the same data:
 
-- *loader*: the store's own bulk loader on the N-Quads that ``defenders_kg.remote.bulk_file``
+- *loader*: the store's own bulk loader on the N-Quads that ``defenders_kg.stores.push.bulk_file``
   writes (``oxigraph load``; Virtuoso's ``ld_dir`` + ``rdf_loader_run`` + ``checkpoint``);
 - *push*: ``defenders-kg --data franchise.nq push`` into a fresh store, in its own process, with
   that process's wall time and peak resident memory (the closure is cached beforehand, so the
@@ -63,7 +63,7 @@ def timed(action: object) -> float:
 
 def main() -> None:
     from defenders_kg import Connection, KnowledgeGraph, list_queries
-    from defenders_kg.remote import bulk_file
+    from defenders_kg.stores.push import bulk_file
     from defenders_kg.synth import write_synthetic
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

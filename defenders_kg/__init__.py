@@ -41,15 +41,17 @@ from .results import QueryResult
 
 if TYPE_CHECKING:
     from .inference import infer
-    from .remote import Connection, RemoteKnowledgeGraph, push
+    from .stores.client import RemoteKnowledgeGraph
+    from .stores.http import Connection
+    from .stores.push import push
     from .validate import ValidationReport
 
 # Imported on first use: a warm `defenders-kg query` should not pay for them.
 _LAZY = {
     "infer": "inference",
-    "Connection": "remote",
-    "RemoteKnowledgeGraph": "remote",
-    "push": "remote",
+    "Connection": "stores.http",
+    "RemoteKnowledgeGraph": "stores.client",
+    "push": "stores.push",
     "ValidationReport": "validate",
 }
 

@@ -26,7 +26,7 @@ from .kg import KnowledgeGraph
 from .queries import catalogue_markdown, collect_params, list_queries
 
 if TYPE_CHECKING:
-    from .remote import RemoteKnowledgeGraph
+    from .stores.client import RemoteKnowledgeGraph
 
 # Modules that only some commands need are imported in those commands, to keep start-up fast.
 
@@ -309,7 +309,8 @@ def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | Re
             "--data is not read with --endpoint: the query runs on the endpoint's data "
             "(send yours there with defenders-kg push)"
         )
-    from .remote import Connection, RemoteKnowledgeGraph
+    from .stores.client import RemoteKnowledgeGraph
+    from .stores.http import Connection
 
     return RemoteKnowledgeGraph(args.endpoint, Connection(timeout=args.timeout))
 
@@ -498,7 +499,8 @@ def _cmd_stats(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     ],
 )
 def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .remote import Connection, bulk_commands, bulk_file, push
+    from .stores.http import Connection
+    from .stores.push import bulk_commands, bulk_file, push
 
     if args.bulk is not None:
         from .files import check_outputs

@@ -25,9 +25,9 @@ from defenders_kg import (
     RemoteError,
     RemoteKnowledgeGraph,
     push,
-    store_layout,
 )
 from defenders_kg.cli import EXIT_REMOTE, main
+from defenders_kg.stores import layout
 
 FAST = Connection(timeout=10, retries=1, backoff=0.01)
 ONE_GRAPH = "https://example.org/graph/defenders"
@@ -62,7 +62,7 @@ def test_too_many_graphs_to_name_is_refused_with_the_setup(
     plain: str, kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     push(kg, f"{plain}/store", connection=FAST)
-    monkeypatch.setattr(store_layout, "MAX_LISTED_GRAPHS", 5)
+    monkeypatch.setattr(layout, "MAX_LISTED_GRAPHS", 5)
     remote = RemoteKnowledgeGraph(f"{plain}/query", FAST)
     with pytest.raises(RemoteError, match="start it with --union-default-graph"):
         remote.query("cast")
@@ -110,8 +110,18 @@ def test_an_empty_store(union: str) -> None:
         RemoteKnowledgeGraph(f"{union}/query", FAST).query("cast")
 
 
-def test_the_layout_is_probed_once(union: str, kg: KnowledgeGraph) -> None:
+def test_a_layout_belongs_to_the_object_that_probed_it(union: str, kg: KnowledgeGraph) -> None:
+    """Probed once per session, never per process: a fresh object probes afresh, and a push
+    makes stale only the layouts of the session it is given."""
     push(kg, f"{union}/store", connection=FAST)
     first = RemoteKnowledgeGraph(f"{union}/query", FAST)
+    other = RemoteKnowledgeGraph(f"{union}/query", FAST)
     layout = first.layout
-    assert RemoteKnowledgeGraph(f"{union}/query", FAST).layout is layout
+    assert first.layout is layout and other.layout is not layout
+    assert (layout.kind, other.layout.kind) == ("dataset", "dataset")
+    push(kg, f"{union}/store", graph=ONE_GRAPH, connection=FAST, session=first.session)
+    assert (first.layout.kind, first.layout.target) == ("graph", ONE_GRAPH)
+    assert other.layout.kind == "dataset"  # its own session: kept until it is told
+    assert RemoteKnowledgeGraph(f"{union}/query", FAST).layout.kind == "graph"
+    other.forget()
+    assert other.layout.kind == "graph"

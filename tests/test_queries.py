@@ -219,7 +219,7 @@ def test_unknown_query_suggests_close_names() -> None:
 def test_the_closure_does_not_change_queries_that_do_not_need_it(
     query: Query, kg: KnowledgeGraph
 ) -> None:
-    """So that a remote store holding everything answers them unchanged (see remote.py)."""
+    """So that a remote store holding everything answers them unchanged (see stores/client.py)."""
     params = golden_params(query)
     assert kg.query(query.name, params).rows == kg.query(query.name, params, inference=True).rows
 

@@ -5,6 +5,7 @@ The other layouts of Oxigraph are in test_layouts.py, Virtuoso in test_virtuoso.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.server
 import threading
@@ -27,7 +28,8 @@ from defenders_kg import (
 )
 from defenders_kg.cli import EXIT_REMOTE, main
 from defenders_kg.queries import list_queries
-from defenders_kg.store_layout import MANIFEST_GRAPH, PUSH_NS, STAGING_NS, Layout
+from defenders_kg.stores.http import Session
+from defenders_kg.stores.layout import MANIFEST_GRAPH, PUSH_NS, STAGING_NS, Layout
 from defenders_kg.synth import write_synthetic
 
 FAST = Connection(timeout=5, retries=1, backoff=0.01)
@@ -158,9 +160,9 @@ def test_a_push_that_fails_halfway_keeps_the_old_data(
 def test_a_staged_upload_that_breaks_off_is_tried_again_into_a_fresh_stage(
     kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from defenders_kg import remote
+    from defenders_kg.stores import http as stores_http
 
-    real = remote.Connection.request
+    real = stores_http.Connection.request
     broken: list[str] = []
 
     def once_broken(self: Connection, method: str, url: str, *args: object, **kw: object):  # type: ignore[no-untyped-def]
@@ -169,11 +171,11 @@ def test_a_staged_upload_that_breaks_off_is_tried_again_into_a_fresh_stage(
             part = next(iter(args[0]))  # type: ignore[call-overload]
             real(self, method, url, part, *args[1:], **kw)  # type: ignore[arg-type]
             # Part of the upload is in the store's stage; then the network went.
-            raise remote._UnansweredError(f"cannot reach {url}: reset (after 1 try)")
+            raise stores_http.UnansweredError(f"cannot reach {url}: reset (after 1 try)")
         return real(self, method, url, *args, **kw)  # type: ignore[arg-type]
 
     with oxigraph(str(tmp_path / "store")) as base:
-        monkeypatch.setattr(remote.Connection, "request", once_broken)
+        monkeypatch.setattr(stores_http.Connection, "request", once_broken)
         assert push(kg, f"{base}/store", connection=FAST) == len(kg.store(inference=True))
         assert broken
         remote_kg = RemoteKnowledgeGraph(f"{base}/query", FAST)
@@ -377,6 +379,57 @@ def test_digest_authentication(scripted: str, monkeypatch: pytest.MonkeyPatch) -
     assert fields["response"].strip('"') == expected
 
 
+def test_two_clients_with_other_credentials_each_authenticate_with_their_own(
+    scripted: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the hosts that had challenged and the openers were the process's; a second client
+    of the same host then sent no credentials, as if it had been challenged itself."""
+    for name in ("DEFENDERS_KG_TOKEN", "DEFENDERS_KG_USER", "DEFENDERS_KG_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    challenge = 'Digest realm="SPARQL", nonce="abc123", qop="auth", algorithm="MD5"'
+    refused = (401, "text/plain", b"", 0.0, {})
+    asked = (401, "text/plain", b"", 0.0, {"WWW-Authenticate": challenge})
+    _Scripted.script = [refused, asked, ASK_TRUE]
+    alice_url = scripted.replace("http://", "http://alice:pass-a@") + "/sparql-auth"
+    bob_url = scripted.replace("http://", "http://bob:pass-b@") + "/sparql-auth"
+    alice, bob = _remote(alice_url), _remote(bob_url)
+    assert alice.sparql("ASK {}").boolean is True  # basic refused, then digest
+    assert bob.sparql("ASK {}").boolean is True
+    assert alice.sparql("ASK {}").boolean is True
+    sent = [headers.get("Authorization", "") for headers in _Scripted.seen]
+    assert [value.split(" ")[0] for value in sent] == ["Basic", "", "Digest", "Basic", "Digest"]
+    assert base64.b64decode(sent[3][6:]) == b"bob:pass-b"  # bob's own, sent up front
+    for answer in (sent[2], sent[4]):  # alice's session answers its challenge up front after
+        assert 'username="alice"' in answer
+    assert "nc=00000002" in sent[4]
+    # One session, two users: an opener each, kept for the next request.
+    session = Session()
+    _, first = session.credentials(alice_url)
+    _, second = session.credentials(bob_url)
+    assert first is not None and second is not None and first.opener is not second.opener
+    assert session.credentials(alice_url)[1] is first
+
+
+def test_the_stores_keep_no_state_in_the_process() -> None:
+    """What a client learns lives in its Session: no module of stores/ binds a dict, set or list
+    at module level (remote.py kept the layouts, the challenged hosts and the openers there)."""
+    import ast
+    import inspect
+
+    modules = sorted(Path(inspect.getfile(Session)).parent.glob("*.py"))
+    assert len(modules) > 5
+    mutable = (ast.Dict, ast.Set, ast.List, ast.DictComp, ast.SetComp, ast.ListComp)
+    found = []
+    for path in modules:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+            made = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and (
+                value.func.id in ("dict", "set", "list", "defaultdict"))  # fmt: skip
+            if isinstance(value, mutable) or made:
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []
+
+
 def test_credentials_are_sent_and_never_shown(
     scripted: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -432,9 +485,9 @@ def test_an_error_body_of_text_is_read_as_text() -> None:
     import io
     import urllib.error
 
-    from defenders_kg.remote import _error_body
+    from defenders_kg.stores.http import error_body
 
     as_text = urllib.error.HTTPError("http://x", 401, "digest auth failed", {}, io.StringIO("no"))  # type: ignore[arg-type]
-    assert _error_body(as_text) == "no"
+    assert error_body(as_text) == "no"
     as_bytes = urllib.error.HTTPError("http://x", 401, "x", {}, io.BytesIO(b"denied"))  # type: ignore[arg-type]
-    assert _error_body(as_bytes) == "denied"
+    assert error_body(as_bytes) == "denied"

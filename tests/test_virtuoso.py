@@ -28,8 +28,9 @@ from defenders_kg import Connection, KnowledgeGraph, RemoteError, RemoteKnowledg
 from defenders_kg.cli import EXIT_REMOTE, main
 from defenders_kg.errors import QueryParameterError
 from defenders_kg.queries import list_queries
-from defenders_kg.remote import bulk_file
-from defenders_kg.store_layout import MANIFEST_GRAPH
+from defenders_kg.stores import virtuoso as virtuoso_module
+from defenders_kg.stores.layout import MANIFEST_GRAPH
+from defenders_kg.stores.push import bulk_file
 
 require(
     shutil.which("virtuoso-t") and (shutil.which("isql-vt") or shutil.which("isql")),
@@ -131,7 +132,6 @@ def test_a_push_that_stopped_halfway_is_refused(
         f"SPARQL WITH <{MANIFEST_GRAPH}> DELETE {{ ?r {complete} ?v }} "
         f'INSERT {{ ?r {complete} "false" }} WHERE {{ ?r {complete} ?v }};'
     )
-    pushed.forget()
     assert main(["query", "cast", "--endpoint", pushed.endpoint]) == EXIT_REMOTE
     err = capsys.readouterr().err
     assert "the last push did not finish" in err and err.count("\n") == 1
@@ -167,7 +167,6 @@ def test_the_bulk_path(
         "checkpoint;",
     )
     remote = RemoteKnowledgeGraph(f"{server.base}/sparql", FAST)
-    remote.forget()
     assert check_every_query(kg, remote) == {}
 
 
@@ -184,10 +183,8 @@ def test_blank_nodes_stay_one_node_across_requests(
 ) -> None:
     """Virtuoso gives each request's blank nodes new identities; a push keeps a node's statements
     in one request, even when the statements around them go two at a time."""
-    from defenders_kg import remote as remote_module
-
-    monkeypatch.setattr(remote_module, "_VIRTUOSO_BATCH", 2)
-    monkeypatch.setattr(remote_module, "_VIRTUOSO_BLOCK", 200)
+    monkeypatch.setattr(virtuoso_module, "_VIRTUOSO_BATCH", 2)
+    monkeypatch.setattr(virtuoso_module, "_VIRTUOSO_BLOCK", 200)
     data = tmp_path_factory.mktemp("blanks") / "blanks.trig"
     data.write_text(BLANKS, encoding="utf-8")
     kg = KnowledgeGraph([data], use_cache=False)
@@ -204,9 +201,7 @@ def test_blank_nodes_stay_one_node_across_requests(
 def test_too_many_blank_statements_in_one_graph_are_a_clear_error(
     server: Virtuoso, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from defenders_kg import remote as remote_module
-
-    monkeypatch.setattr(remote_module, "_BLANK_LIMIT", 2)
+    monkeypatch.setattr(virtuoso_module, "_BLANK_LIMIT", 2)
     data = tmp_path_factory.mktemp("blanks") / "blanks.trig"
     data.write_text(BLANKS, encoding="utf-8")
     kg = KnowledgeGraph([data], use_cache=False)

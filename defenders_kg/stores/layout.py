@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .errors import RemoteError
-from .policy import _TOKEN
-from .vocab import GRAPH_BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ..errors import RemoteError
+from ..policy import _TOKEN
+from ..vocab import GRAPH_BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 #: The graph that records the last push: layout, closure, quads sent; written last, removed first.
 MANIFEST_GRAPH = GRAPH_BASE + "push"
 PUSH_NS = "https://w3id.org/defenders-kg/push#"
-#: Where a push to Oxigraph loads the new data before it replaces the old (``remote``); queries
+#: Where a push to Oxigraph loads the new data before it replaces the old (``oxigraph``); queries
 #: leave these graphs out.
 STAGING_NS = "urn:defenders-kg:staging:"
 ONTOLOGY_IRI = "https://w3id.org/defenders-kg/ontology"
