@@ -299,7 +299,8 @@ def test_a_crashed_worker_is_reported_as_a_crash(kg: KnowledgeGraph) -> None:
     import os
     import signal
 
-    from defenders_kg.server import Limits, QueryPool, Reply
+    from defenders_kg.web.pool import Limits, QueryPool
+    from defenders_kg.web.worker import Reply
 
     async def crash_then_ask(pool: QueryPool) -> tuple[Reply, Reply]:
         asking = asyncio.create_task(pool.answer(CROSS_PRODUCT, "json", "application/json"))
