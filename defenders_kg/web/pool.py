@@ -294,7 +294,8 @@ class QueryPool:
                 return "gone"
             # Running, not yet long: until the query has used QUICK_SECONDS of CPU (a quick one
             # on a busy machine may take longer than that by the clock).
-            began, ran, done = _cpu_seconds(worker.pid), 0.0, False
+            done = worker.pipe.poll()  # a quick query may have its reply in already
+            began, ran = 0.0 if done else _cpu_seconds(worker.pid), 0.0
             while not done and ran < timeout:
                 step = min(QUICK_SECONDS, timeout - ran)
                 done = await _readable(fd, step)
