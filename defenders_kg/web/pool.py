@@ -184,12 +184,19 @@ class QueryPool:
             message = self._control.recv()
             if message[0] == "forked":
                 return int(message[1])
-            self._exits[message[1]] = message[2]
+            self._record_exit(message[1], message[2])
 
     def _drain(self) -> None:
-        """Record the exits the zygote has reported so far."""
-        while self._control.poll():
-            _, pid, code = self._control.recv()
+        """Record the exits the zygote has reported so far (none once it is gone)."""
+        try:
+            while self._control.poll():
+                _, pid, code = self._control.recv()
+                self._record_exit(pid, code)
+        except (EOFError, OSError):
+            return
+
+    def _record_exit(self, pid: int, code: int) -> None:
+        if pid in self._all:  # a worker discarded already needs no explanation
             self._exits[pid] = code
 
     async def _exit_code(self, worker: _Worker) -> int | None:
