@@ -137,7 +137,9 @@ class QueryPool:
             args=(child, self._store_path, self.plan.in_memory, self.limits.max_memory),
             daemon=True,
         )
-        # Ctrl-C reaches the whole process group, and the server stops the zygote itself.
+        # Ctrl-C reaches the whole process group, and the server stops the zygote itself: it
+        # starts with SIGINT ignored (that survives exec; only the main thread may set it), and
+        # so do the workers it forks.
         in_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
         try:
@@ -159,7 +161,8 @@ class QueryPool:
         self._control_socket = socket.socket(fileno=os.dup(parent.fileno()))
 
     def _spawn(self) -> _Worker:
-        """A new worker, forked by the zygote (restarted first if it died)."""
+        """A new worker, forked by the zygote; a zygote found dead is started again, which holds
+        the server up while it loads the store (only if someone killed it)."""
         for _ in range(2):
             parent, child = self._context.Pipe()
             try:

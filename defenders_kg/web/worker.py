@@ -60,7 +60,6 @@ def answer(store: ox.Store, text: str, fmt: str, media_type: str, max_rows: int)
 def zygote_main(control: Connection, store_path: str, in_memory: bool, max_memory: int) -> None:
     """The zygote: load the store (into memory if ``in_memory``), then fork a worker per request
     until the pool's end of ``control`` closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's; it stops us
     store: ox.Store | None = None
     if in_memory:
         store = ox.Store()
