@@ -1,20 +1,28 @@
 """Load test of `defenders-kg serve` beside `oxigraph serve-read-only`, on loopback, in one run.
 
-Both servers get the same data: the inferred graph exported as N-Quads, loaded into Oxigraph's own
-store and served with ``--union-default-graph``. The same client (N threads, one keep-alive
-connection each, requests back to back for T seconds) runs three loads against each in turn,
-Oxigraph first:
+For each data set (the embedded graph; the synthetic franchise of ``defenders-kg synth --scale
+K``) both servers get the same data: the inferred graph exported as N-Quads, loaded into
+Oxigraph's own store and served with ``--union-default-graph``. Both servers run side by side;
+the same client (N threads, one keep-alive connection each, requests back to back for T
+seconds) runs each load against one and then the other, the order swapped every round:
 
-- ``queries``: the canned query texts, POSTed form-encoded;
-- ``turtle``: the description of each labelled resource as Turtle. defenders-kg serves
-  ``GET /resource/NAME.ttl``; Oxigraph answers the CONSTRUCT of the same symmetric concise bounded
-  description (every triple with the resource as subject or object);
-- ``pages``: the HTML entity page ``GET /resource/NAME.html``, beside the same Oxigraph CONSTRUCT,
-  which is what a page costs at least.
+- ``queries``: six canned queries, POSTed form-encoded, each with ``LIMIT 100`` (the same text to
+  both). On the embedded graph only: at K = 3000 Oxigraph takes 15 to 50 s for one of them, far
+  past any client's patience, so there each runs once per server instead (``canned, 1 client``);
+- ``describe``: the CONSTRUCT of a labelled resource's description (every triple with the
+  resource as subject or object), up to 200 resources, the same text to both;
+- ``pages``: the HTML entity page ``GET /resource/NAME.html`` beside the same Oxigraph
+  CONSTRUCT, which is what a page costs at least (a page also joins each fact with its sentence
+  and labels; no target). On the embedded graph only: at K = 3000 most pages run into the 10 s
+  time limit.
 
-It prints throughput, latency percentiles, errors and the ratios. Everything stays on 127.0.0.1.
+It prints every round, then the medians and the ratios defenders-kg / Oxigraph; the targets
+(issue 20) are a throughput ratio >= 1.0 and a p95 ratio <= 1.2 for ``queries`` and
+``describe``. Everything stays on 127.0.0.1.
 
-    python benchmarks/load.py [--clients 16] [--seconds 20] [--workers 2]
+    python benchmarks/load.py [--scales 0 3000] [--clients 16] [--seconds 10] [--rounds 2]
+
+Scale 0 is the embedded graph.
 """
 
 from __future__ import annotations
@@ -43,6 +51,9 @@ LABELLED = """SELECT DISTINCT ?s WHERE {
 DESCRIPTION = (
     "CONSTRUCT { <IRI> ?p ?o . ?s ?q <IRI> } WHERE { { <IRI> ?p ?o } UNION { ?s ?q <IRI> } }"
 )
+RESOURCES = 200
+OXIGRAPH, OURS = "oxigraph serve-read-only", "defenders-kg serve"
+TARGETED = ("queries", "describe")
 
 
 @dataclass(frozen=True)
@@ -57,19 +68,6 @@ def form(path: str, query: str, accept: str) -> Request:
     return Request("POST", path, urllib.parse.urlencode({"query": query}).encode(), accept)
 
 
-def oxigraph_copy(folder: Path, env: dict[str, str]) -> tuple[str, str]:
-    """The inferred export loaded into an Oxigraph store in ``folder``: the ``oxigraph`` binary
-    beside this Python, and the store's location, for ``oxigraph serve-read-only``."""
-    data = folder / "inferred.nq"
-    command = [sys.executable, "-m", "defenders_kg", "export", "--inferred", "-o", str(data)]
-    subprocess.run(command, env=env, check=True)
-    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
-    location = str(folder / "oxigraph")
-    subprocess.run([oxigraph, "load", "--location", location, "--file", str(data)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    return oxigraph, location
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -78,7 +76,6 @@ def free_port() -> int:
 
 @dataclass
 class Outcome:
-    name: str
     seconds: float
     latencies: list[float]
     errors: list[str]
@@ -93,7 +90,7 @@ class Outcome:
 
 
 def client(port: int, requests: list[Request], stop: float, outcome: Outcome, index: int) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     n = index
     while time.monotonic() < stop:
         request = requests[n % len(requests)]
@@ -104,21 +101,21 @@ def client(port: int, requests: list[Request], stop: float, outcome: Outcome, in
         try:
             connection.request(request.method, request.path, body=request.body, headers=headers)
             response = connection.getresponse()
-            response.read()
+            body = response.read()
             if response.status != 200:
-                outcome.errors.append(f"HTTP {response.status}")
+                outcome.errors.append(f"HTTP {response.status}: {body[:100]!r}")
             else:
                 outcome.latencies.append(time.perf_counter() - start)
         except (OSError, http.client.HTTPException) as err:
             outcome.errors.append(str(err))
             connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         n += 1
     connection.close()
 
 
-def hammer(name: str, port: int, requests: list[Request], clients: int, seconds: float) -> Outcome:
-    outcome = Outcome(name, seconds, [], [])
+def hammer(port: int, requests: list[Request], clients: int, seconds: float) -> Outcome:
+    outcome = Outcome(seconds, [], [])
     stop = time.monotonic() + seconds
     threads = [
         threading.Thread(target=client, args=(port, requests, stop, outcome, i))
@@ -133,22 +130,177 @@ def hammer(name: str, port: int, requests: list[Request], clients: int, seconds:
     return outcome
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
+def wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 600) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"the server for {url} exited with {server.returncode}")
         try:
             urllib.request.urlopen(url, timeout=1).read()
             return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise SystemExit(f"{url} did not come up")
+
+
+@dataclass
+class DataSet:
+    name: str
+    data: list[str]  # the CLI's --data options
+    quads: int
+    location: str  # Oxigraph's store
+    queries: list[str]
+    resources: list[str]
+
+
+def prepare(scale: int, folder: Path, env: dict[str, str], oxigraph: str) -> DataSet:
+    """The data set of ``scale`` (0: the embedded graph): its export loaded into Oxigraph."""
+    from defenders_kg import KnowledgeGraph, get_query
+
+    here = folder / f"k{scale}"
+    here.mkdir()
+    kg = [sys.executable, "-m", "defenders_kg"]
+    data: list[str] = []
+    if scale:
+        synthetic = here / "franchise.nq"
+        subprocess.run([*kg, "synth", "--scale", str(scale), "-o", str(synthetic)], env=env,
+                       check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+        data = ["--data", str(synthetic)]
+    export = here / "inferred.nq"
+    subprocess.run([*kg, *data, "export", "--inferred", "-o", str(export)], env=env, check=True)
+    location = str(here / "oxigraph")
+    subprocess.run([oxigraph, "load", "--location", location, "--file", str(export)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    graph = KnowledgeGraph(data[1:])
+    quads = len(graph.store(inference=True))
+    labelled = [row[0].value for row in graph.sparql(LABELLED).rows]
+    resources = labelled[:: max(1, len(labelled) // RESOURCES)][:RESOURCES]
+    queries = [get_query(name).text + "\nLIMIT 100" for name in QUERIES]
+    name = "the embedded graph" if not scale else f"K = {scale} (synth --scale {scale})"
+    return DataSet(name, data, quads, location, queries, resources)
+
+
+def loads(data: DataSet, scale: int) -> dict[str, dict[str, list[Request]]]:
+    texts = [DESCRIPTION.replace("IRI", iri) for iri in data.resources]
+    described = [form("/query", text, "text/turtle") for text in texts]
+    ours = [form("/sparql", text, "text/turtle") for text in texts]
+    names = [iri.rsplit("/", 1)[1] for iri in data.resources]
+    found: dict[str, dict[str, list[Request]]] = {}
+    if not scale:
+        found["queries"] = {
+            OXIGRAPH: [form("/query", text, RESULTS) for text in data.queries],
+            OURS: [form("/sparql", text, RESULTS) for text in data.queries],
+        }
+    found["describe"] = {OXIGRAPH: described, OURS: ours}
+    if not scale:
+        found["pages"] = {
+            OXIGRAPH: described,
+            OURS: [Request("GET", f"/resource/{n}.html", None, "text/html") for n in names],
+        }
+    return found
+
+
+def start(command: list[str], env: dict[str, str], ready: str) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_up(ready, server)
+    except BaseException:
+        server.terminate()
+        raise
+    return server
+
+
+def run_one(port: int, path: str, text: str) -> tuple[float, int]:
+    """One query, alone: its wall time and status."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    body = urllib.parse.urlencode({"query": text}).encode()
+    headers = {"Accept": RESULTS, "Content-Type": "application/x-www-form-urlencoded"}
+    began = time.perf_counter()
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return time.perf_counter() - began, response.status
+
+
+def measure(data: DataSet, scale: int, args: argparse.Namespace, env: dict[str, str],
+            oxigraph: str) -> None:  # fmt: skip
+    ox_port, kg_port = free_port(), free_port()
+    ox_command = [oxigraph, "serve-read-only", "--location", data.location, "--bind",
+                  f"127.0.0.1:{ox_port}", "--union-default-graph"]  # fmt: skip
+    kg_command = [sys.executable, "-m", "defenders_kg", *data.data, "serve", "--port",
+                  str(kg_port), "--workers", str(args.workers)]  # fmt: skip
+    ports = {OXIGRAPH: (ox_port, "/query"), OURS: (kg_port, "/sparql")}
+    servers = [
+        start(ox_command, env, f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D"),
+        start(kg_command, env, f"http://127.0.0.1:{kg_port}/queries"),
+    ]
+    print(f"\n## {data.name}: {data.quads:,} quads; {args.clients} clients, {args.seconds:g} s "
+          f"a load, {args.rounds} rounds; load average at start {_load()}")  # fmt: skip
+    outcomes: dict[str, dict[str, list[Outcome]]] = {}
+    try:
+        if scale:
+            print("canned, 1 client (each query once per server, Oxigraph first): seconds")
+            for name, text in zip(QUERIES, data.queries, strict=True):
+                cells = []
+                for server in (OXIGRAPH, OURS):
+                    seconds, status = run_one(*ports[server], text)
+                    failed = "" if status == 200 else f" (HTTP {status})"
+                    cells.append(f"{server} {seconds:.2f}{failed}")
+                print(f"  {name:24} " + ", ".join(cells))
+        print(f"{'load':9} {'server':26} {'round':>5} {'requests':>9} {'errors':>7} {'req/s':>8}"
+              f" {'p50 ms':>8} {'p95 ms':>8}")  # fmt: skip
+        for round_ in range(args.rounds):
+            order = (OXIGRAPH, OURS) if round_ % 2 == 0 else (OURS, OXIGRAPH)
+            for load, by_server in loads(data, scale).items():
+                for server in order:
+                    port = ports[server][0]
+                    hammer(port, by_server[server], 2, 1)  # warm-up
+                    outcome = hammer(port, by_server[server], args.clients, args.seconds)
+                    outcomes.setdefault(load, {}).setdefault(server, []).append(outcome)
+                    print(f"{load:9} {server:26} {round_ + 1:>5} {len(outcome.latencies):>9} "
+                          f"{len(outcome.errors):>7} {outcome.throughput:>8.1f} "
+                          f"{outcome.percentile(0.5) * 1000:>8.1f} "
+                          f"{outcome.percentile(0.95) * 1000:>8.1f}", flush=True)  # fmt: skip
+                    if outcome.errors:
+                        print(f"          first error: {outcome.errors[0]}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"medians of the rounds (load average at the end {_load()}):")
+    for load, by_server in outcomes.items():
+        base = _medians(by_server[OXIGRAPH])
+        ours = _medians(by_server[OURS])
+        throughput, p95 = ours[0] / base[0], ours[1] / base[1]
+        verdict = ""
+        if load in TARGETED:
+            met = throughput >= 1.0 and p95 <= 1.2
+            verdict = f" (targets >= 1.0 and <= 1.2: {'met' if met else 'not met'})"
+        print(f"  {load:9} oxigraph {base[0]:.1f} req/s (p95 {base[1] * 1000:.1f} ms), "
+              f"defenders-kg {ours[0]:.1f} req/s (p95 {ours[1] * 1000:.1f} ms): "
+              f"throughput ratio {throughput:.2f}, p95 ratio {p95:.2f}{verdict}")  # fmt: skip
+
+
+def _medians(outcomes: list[Outcome]) -> tuple[float, float]:
+    return (
+        statistics.median(o.throughput for o in outcomes),
+        statistics.median(o.percentile(0.95) for o in outcomes),
+    )
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[0, 3000])
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="defenders-kg query workers")
     args = parser.parse_args()
 
@@ -156,84 +308,10 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="defenders-kg-load-"))
     env = {**os.environ, "DEFENDERS_KG_CACHE_DIR": str(folder / "cache")}
     os.environ["DEFENDERS_KG_CACHE_DIR"] = env["DEFENDERS_KG_CACHE_DIR"]
-    from defenders_kg import KnowledgeGraph, get_query
-
-    texts = [get_query(name).text for name in QUERIES]
-    resources = [row[0].value for row in KnowledgeGraph().sparql(LABELLED).rows]
-    names = [iri.rsplit("/", 1)[1] for iri in resources]
-    kg = [sys.executable, "-m", "defenders_kg"]
-    oxigraph, location = oxigraph_copy(folder, env)
-
-    described = [
-        form("/query", DESCRIPTION.replace("IRI", iri), "text/turtle") for iri in resources
-    ]
-    loads = {
-        "oxigraph serve-read-only": {
-            "queries": [form("/query", text, RESULTS) for text in texts],
-            "turtle": described,
-            "pages": described,
-        },
-        "defenders-kg serve": {
-            "queries": [form("/sparql", text, RESULTS) for text in texts],
-            "turtle": [Request("GET", f"/resource/{n}.ttl", None, "text/turtle") for n in names],
-            "pages": [Request("GET", f"/resource/{n}.html", None, "text/html") for n in names],
-        },
-    }
-    ox_port, kg_port = free_port(), free_port()
-    servers = {
-        "oxigraph serve-read-only": (
-            [oxigraph, "serve-read-only", "--location", location, "--bind",
-             f"127.0.0.1:{ox_port}", "--union-default-graph"],
-            ox_port, f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D",
-        ),
-        "defenders-kg serve": (
-            [*kg, "serve", "--port", str(kg_port), "--workers", str(args.workers)],
-            kg_port, f"http://127.0.0.1:{kg_port}/queries",
-        ),
-    }  # fmt: skip
-    outcomes: dict[str, dict[str, Outcome]] = {}
-    for name, (command, port, ready) in servers.items():
-        server = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            wait_until_up(ready, server)
-            for load, requests in loads[name].items():
-                hammer(name, port, requests, 2, 2)  # warm-up
-                outcome = hammer(name, port, requests, args.clients, args.seconds)
-                outcomes.setdefault(load, {})[name] = outcome
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-
-    print(
-        f"{args.clients} clients, {args.seconds:g} s each; queries: the same {len(QUERIES)} canned "
-        f"queries; turtle and pages: {len(names)} labelled resources"
-    )
-    header = f"{'load':8} {'server':26} {'requests':>9} {'errors':>7} {'req/s':>8}"
-    print(f"{header} {'p50 ms':>7} {'p95 ms':>7}")
-    for load, by_server in outcomes.items():
-        for outcome in by_server.values():
-            print(
-                f"{load:8} {outcome.name:26} {len(outcome.latencies):>9} "
-                f"{len(outcome.errors):>7} {outcome.throughput:>8.1f} "
-                f"{statistics.median(outcome.latencies) * 1000:>7.1f} "
-                f"{outcome.percentile(0.95) * 1000:>7.1f}"
-            )
-    for load, by_server in outcomes.items():
-        base, ours = by_server["oxigraph serve-read-only"], by_server["defenders-kg serve"]
-        throughput = ours.throughput / base.throughput
-        p95 = ours.percentile(0.95) / base.percentile(0.95)
-        # The targets are the endpoint's (issue 10). A description or page also joins each fact
-        # with its sentence and labels, which the bare CONSTRUCT beside it does not.
-        targets = " (targets >= 0.5 and <= 2)" if load == "queries" else ""
-        print(
-            f"{load:8} throughput ratio defenders-kg / oxigraph {throughput:.2f}, "
-            f"p95 ratio {p95:.2f}{targets}"
-        )
-        for outcome in (base, ours):
-            if outcome.errors:
-                print(f"{load:8} {outcome.name}: first error: {outcome.errors[0]}")
+    oxigraph = str(Path(sys.executable).with_name("oxigraph"))
+    print(f"{os.cpu_count()} cores; the client runs on the same machine")
+    for scale in args.scales:
+        measure(prepare(scale, folder, env, oxigraph), scale, args, env, oxigraph)
 
 
 if __name__ == "__main__":

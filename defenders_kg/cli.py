@@ -541,7 +541,8 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     ),
 )
 def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
-    from .server import Limits, serve
+    from .web.endpoint import serve
+    from .web.pool import Limits
 
     limits = Limits(
         timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes,

@@ -13,7 +13,7 @@ import pytest
 
 from defenders_kg import formats
 from defenders_kg import linked_data as ld
-from defenders_kg.server import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES
+from defenders_kg.web.endpoint import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES
 
 OFFERS = {"resource": ld.offered(), "select": SELECT_TYPES, "ask": ASK_TYPES,
           "construct": GRAPH_TYPES}  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import socket
 import subprocess
 import sys
@@ -299,7 +300,8 @@ def test_a_crashed_worker_is_reported_as_a_crash(kg: KnowledgeGraph) -> None:
     import os
     import signal
 
-    from defenders_kg.server import Limits, QueryPool, Reply
+    from defenders_kg.web.pool import Limits, QueryPool
+    from defenders_kg.web.worker import Reply
 
     async def crash_then_ask(pool: QueryPool) -> tuple[Reply, Reply]:
         asking = asyncio.create_task(pool.answer(CROSS_PRODUCT, "json", "application/json"))
@@ -316,6 +318,17 @@ def test_a_crashed_worker_is_reported_as_a_crash(kg: KnowledgeGraph) -> None:
         pool.close()
     assert crashed.status == 500 and b"crashed" in crashed.body
     assert after.status == 200
+
+
+def test_the_store_is_held_in_memory_only_where_a_worker_for_each_slot_fits() -> None:
+    from defenders_kg.web.pool import BYTES_PER_QUAD, MEMORY_SHARE, Limits, Plan, plan
+
+    limits = Limits(workers=2, max_queue=16)
+    size = 1_000_000 * BYTES_PER_QUAD
+    assert plan(1_000_000, limits, 100 * size) == Plan(in_memory=True, processes=19)
+    # The zygote and three workers (two slots, one quick query): in memory, three at once.
+    assert plan(1_000_000, limits, math.ceil(4 * size / MEMORY_SHARE)) == Plan(True, 3)
+    assert plan(1_000_000, limits, 3 * size) == Plan(in_memory=False, processes=19)
 
 
 COMMENTED_CONSTRUCT = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#> # the ontology
