@@ -265,7 +265,12 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     'defenders-kg query cast --param actorName="Charlie Cox" --format csv',
     option("name", help="the query name (see 'defenders-kg queries')"),
     option("--param", action="append", default=[], metavar="KEY=VALUE", help="bind a parameter"),
-    option("--format", choices=formats.RESULT_NAMES, default="table"),
+    option(
+        "--format",
+        choices=(*formats.RESULT_NAMES, *formats.GRAPH_NAMES),
+        default="table",
+        help="table (default; Turtle for a graph), a results format, or a graph format",
+    ),
     NO_INFERENCE,
     ENDPOINT,
     REMOTE_TIMEOUT,
@@ -317,7 +322,7 @@ def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | Re
 @command(
     "sparql",
     "Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).",
-    "defenders-kg sparql 'SELECT ?s WHERE { ?s a <https://schema.org/TVSeries> } ORDER BY ?s'",
+    "defenders-kg sparql 'SELECT ?s WHERE { ?s a schema:TVSeries } ORDER BY ?s'",
     option(
         "--format",
         choices=(*formats.RESULT_NAMES, *formats.GRAPH_NAMES),

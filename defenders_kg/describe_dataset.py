@@ -10,7 +10,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import paths
-from .vocab import DATASET_IRI, DKG, DKGR, OWL, PREFIXES, RDF_TYPE
+from .vocab import DATASET_IRI, DCTERMS, DKG, DKGR, OWL, PREFIXES, RDF_TYPE
 
 
 def jsonld_context() -> dict[str, Any]:
@@ -89,7 +89,7 @@ def void_description(
     )
     lines = [
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        f"@prefix dcterms: <{DCTERMS}> .",
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "",
         f"<{DATASET_IRI}> a void:Dataset, dcat:Dataset ;",
