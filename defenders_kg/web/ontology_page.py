@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import paths
 from ..errors import ExportError
 from ..files import write_atomic
-from ..vocab import DCTERMS, DKG, GENID, OWL, RDF, RDFS, SCHEMA, SKOS, VANN
+from ..vocab import DCTERMS, DKG, GENID, OWL, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, VANN
 from .iris import short
 
 if TYPE_CHECKING:
@@ -154,12 +154,14 @@ class _Doc:
 
     def header(self) -> dict[str, Any]:
         """The core ontology's title and header fields, and each module's name and fields."""
-        from rdflib import OWL, RDF
-
         core = self.uri(CORE)
         title = self._text(self.graph.value(core, self.uri(f"{DCTERMS}title"))) or CORE
         modules = sorted(
-            (node for node in self.graph.subjects(RDF.type, OWL.Ontology) if node != core),
+            (
+                node
+                for node in self.graph.subjects(self.uri(RDF_TYPE), self.uri(OWL + "Ontology"))
+                if node != core
+            ),
             key=str,
         )
         shown = []
@@ -178,15 +180,13 @@ class _Doc:
 
     def terms_of(self, kind: str) -> list[Any]:
         """The ontology's own terms of ``kind``; a term of two kinds is listed under the first."""
-        from rdflib import RDF
-
         earlier = [k for _, _, k in _SECTIONS[: [k for _, _, k in _SECTIONS].index(kind)]]
         return sorted(
             (
                 term
-                for term in set(self.graph.subjects(RDF.type, self.uri(kind)))
+                for term in set(self.graph.subjects(self.uri(RDF_TYPE), self.uri(kind)))
                 if str(term).startswith(DKG)
-                and not any((term, RDF.type, self.uri(k)) in self.graph for k in earlier)
+                and not any((term, self.uri(RDF_TYPE), self.uri(k)) in self.graph for k in earlier)
             ),
             key=lambda term: str(term).lower(),
         )
@@ -259,26 +259,22 @@ class _Doc:
         return sorted(set(found), key=lambda value: (str(value).lower(), str(value)))
 
     def _list(self, node: Any) -> list[Any] | None:
-        from rdflib import RDF
-
-        if self.graph.value(node, RDF.first) is None:
+        if self.graph.value(node, self.uri(RDF + "first")) is None:
             return None
         items = []
-        while node is not None and node != RDF.nil:
-            items.append(self.graph.value(node, RDF.first))
-            node = self.graph.value(node, RDF.rest)
+        while node is not None and node != self.uri(RDF + "nil"):
+            items.append(self.graph.value(node, self.uri(RDF + "first")))
+            node = self.graph.value(node, self.uri(RDF + "rest"))
         return items
 
     def _disjoint_with(self, term: Any) -> list[Any]:
-        from rdflib import OWL, RDF
-
         others: set[Any] = set()
-        for axiom in self.graph.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = self._list(self.graph.value(axiom, OWL.members)) or []
+        for axiom in self.graph.subjects(self.uri(RDF_TYPE), self.uri(OWL + "AllDisjointClasses")):
+            members = self._list(self.graph.value(axiom, self.uri(OWL + "members"))) or []
             if term in members:
                 others.update(member for member in members if member != term)
-        others.update(self.graph.objects(term, OWL.disjointWith))
-        others.update(self.graph.subjects(OWL.disjointWith, term))
+        others.update(self.graph.objects(term, self.uri(OWL + "disjointWith")))
+        others.update(self.graph.subjects(self.uri(OWL + "disjointWith"), term))
         return sorted(others, key=str)
 
     @staticmethod
