@@ -259,6 +259,9 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+_ROW_FORMATS = [name for name in formats.RESULT_NAMES if name != "table"]
+
+
 @command(
     "query",
     "Run a canned query by name.",
@@ -269,7 +272,9 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         "--format",
         choices=(*formats.RESULT_NAMES, *formats.GRAPH_NAMES),
         default="table",
-        help="table (default; Turtle for a graph), a results format, or a graph format",
+        metavar="FORMAT",
+        help=f"table (default; Turtle for a graph result), {' '.join(_ROW_FORMATS)} for rows, "
+        f"{' '.join(formats.GRAPH_NAMES)} for a graph",
     ),
     NO_INFERENCE,
     ENDPOINT,
