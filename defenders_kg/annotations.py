@@ -18,16 +18,15 @@ from typing import Any
 import pyoxigraph as ox
 
 from .results import QueryResult
-from .vocab import DKG, DKGR
+from .vocab import COLLECTION_IRI, DKG, DKGR, NIF, RDFS
 
-COLLECTION_IRI = "https://w3id.org/defenders-kg/annotations"
 #: How many characters of the text the quote selectors keep on each side of the words.
 QUOTE_CONTEXT = 32
 
 #: The wordings with their facts' labels and their spans; a fixed text, nothing pasted in.
 QUERY = f"""PREFIX dkg: <{DKG}>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX nif: <{NIF}>
+PREFIX rdfs: <{RDFS}>
 SELECT ?wording ?support ?number ?s ?p ?o ?sl ?pl ?ol ?document ?text ?begin ?end
 WHERE {{
   ?wording a dkg:Wording ; dkg:inStatementGroup ?group ; dkg:factSubject ?s ;

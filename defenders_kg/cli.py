@@ -259,13 +259,23 @@ def _cmd_queries(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     return EXIT_OK
 
 
+_ROW_FORMATS = [name for name in formats.RESULT_NAMES if name != "table"]
+
+
 @command(
     "query",
     "Run a canned query by name.",
     'defenders-kg query cast --param actorName="Charlie Cox" --format csv',
     option("name", help="the query name (see 'defenders-kg queries')"),
     option("--param", action="append", default=[], metavar="KEY=VALUE", help="bind a parameter"),
-    option("--format", choices=formats.RESULT_NAMES, default="table"),
+    option(
+        "--format",
+        choices=(*formats.RESULT_NAMES, *formats.GRAPH_NAMES),
+        default="table",
+        metavar="FORMAT",
+        help=f"table (default; Turtle for a graph result), {' '.join(_ROW_FORMATS)} for rows, "
+        f"{' '.join(formats.GRAPH_NAMES)} for a graph",
+    ),
     NO_INFERENCE,
     ENDPOINT,
     REMOTE_TIMEOUT,
@@ -318,7 +328,7 @@ def _source(args: argparse.Namespace, kg: KnowledgeGraph) -> KnowledgeGraph | Re
 @command(
     "sparql",
     "Run an ad-hoc SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE).",
-    "defenders-kg sparql 'SELECT ?s WHERE { ?s a <https://schema.org/TVSeries> } ORDER BY ?s'",
+    "defenders-kg sparql 'SELECT ?s WHERE { ?s a schema:TVSeries } ORDER BY ?s'",
     option(
         "--format",
         choices=(*formats.RESULT_NAMES, *formats.GRAPH_NAMES),

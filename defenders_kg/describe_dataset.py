@@ -10,11 +10,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import paths
-from .vocab import DKG, DKGR, PREFIXES
-
-_OWL = "http://www.w3.org/2002/07/owl#"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-DATASET_IRI = "https://w3id.org/defenders-kg/dataset"
+from .vocab import DATASET_IRI, DCTERMS, DKG, DKGR, OWL, PREFIXES, RDF_TYPE
 
 
 def jsonld_context() -> dict[str, Any]:
@@ -27,8 +23,8 @@ def jsonld_context() -> dict[str, Any]:
     ontology = paths.data_root() / "ontology" / "defenders.ttl"
     kinds: dict[str, str] = {}
     for quad in ox.parse(path=ontology, format=ox.RdfFormat.TURTLE):
-        if quad.predicate.value == _RDF_TYPE and quad.subject.value.startswith(DKG):
-            kind = quad.object.value.removeprefix(_OWL)
+        if quad.predicate.value == RDF_TYPE and quad.subject.value.startswith(DKG):
+            kind = quad.object.value.removeprefix(OWL)
             if kind in ("Class", "ObjectProperty", "DatatypeProperty", "NamedIndividual"):
                 kinds.setdefault(quad.subject.value, kind)
     context: dict[str, Any] = {prefix: namespace for prefix, namespace in PREFIXES.items()}
@@ -93,7 +89,7 @@ def void_description(
     )
     lines = [
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .",
-        "@prefix dcterms: <http://purl.org/dc/terms/> .",
+        f"@prefix dcterms: <{DCTERMS}> .",
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "",
         f"<{DATASET_IRI}> a void:Dataset, dcat:Dataset ;",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .errors import ExportError, FormatError
 from .files import write_atomic
+from .vocab import SITE
 
 if TYPE_CHECKING:
     from .kg import KnowledgeGraph
@@ -19,10 +20,6 @@ Diagram = Literal["cast", "ontology", "timeline"]
 DIAGRAMS: tuple[str, ...] = ("cast", "ontology", "timeline")
 #: The formats a diagram is written in: drawn by Graphviz, or its DOT source.
 DRAWINGS: tuple[str, ...] = ("svg", "png", "dot")
-_PREFIXES = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-"""
 
 
 def _quote(text: str) -> str:
@@ -30,7 +27,7 @@ def _quote(text: str) -> str:
 
 
 def _rows(kg: KnowledgeGraph, query: str) -> list[dict[str, str]]:
-    return kg.sparql(_PREFIXES + query).records()
+    return kg.sparql(query).records()
 
 
 def cast_dot(kg: KnowledgeGraph) -> str:
@@ -82,7 +79,7 @@ def ontology_dot(kg: KnowledgeGraph) -> str:
     classes = _rows(
         kg,
         """SELECT ?class ?label ?parent WHERE {
-          GRAPH <https://w3id.org/defenders-kg/graph/ontology> {
+          GRAPH dkgg:ontology {
             ?class a owl:Class ; rdfs:label ?label .
             OPTIONAL { ?class rdfs:subClassOf ?parent . ?parent a owl:Class } }
           FILTER(STRSTARTS(STR(?class), STR(dkg:))) } ORDER BY ?class ?parent""",
@@ -90,7 +87,7 @@ def ontology_dot(kg: KnowledgeGraph) -> str:
     properties = _rows(
         kg,
         """SELECT ?label ?domain ?range WHERE {
-          GRAPH <https://w3id.org/defenders-kg/graph/ontology> {
+          GRAPH dkgg:ontology {
             ?property a owl:ObjectProperty ; rdfs:label ?label ;
               rdfs:domain ?domain ; rdfs:range ?range } }
         ORDER BY ?label""",
@@ -110,7 +107,7 @@ def ontology_dot(kg: KnowledgeGraph) -> str:
             seen.add(row["class"])
             lines.append(f"  {_quote(row['class'])} [label={_quote(row['label'])}];")
     for row in classes:
-        if "parent" in row and row["parent"].startswith("https://w3id.org/defenders-kg/"):
+        if "parent" in row and row["parent"].startswith(SITE + "/"):
             lines.append(f"  {_quote(row['class'])} -> {_quote(row['parent'])} [arrowhead=empty];")
     for row in properties:
         lines.append(

@@ -130,7 +130,7 @@ def check(text: str) -> CheckedQuery:
     ...
     defenders_kg.errors.QueryRefusedError: SERVICE (federated query) is refused: ...
     """
-    form = ""
+    form = query_form(text)
     depth = 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
@@ -144,8 +144,6 @@ def check(text: str) -> CheckedQuery:
             depth -= 1
         elif kind == "word":
             word = match.group().upper()
-            if not form and (word in _FORMS or word in _UPDATE_KEYWORDS):
-                form = word
             if word in _UPDATE_KEYWORDS and form not in _FORMS:
                 raise UpdateRefusedError(
                     f"SPARQL updates ({word}) are refused: the knowledge graph is read-only"

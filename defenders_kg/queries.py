@@ -34,14 +34,13 @@ import pyoxigraph as ox
 from . import paths
 from .errors import QueryDefinitionError, QueryNotFoundError, QueryParameterError
 from .policy import _TOKEN, query_form
-from .vocab import PREFIXES
+from .vocab import PREFIXES, XSD
 
 ParamType = Literal["string", "label", "iri", "integer", "date"]
 _PARAM_TYPES = ("string", "label", "iri", "integer", "date")
 _HEADER_KEYS = {"summary", "description", "tags", "params", "inference", "example"}
 _REQUIRED_KEYS = _HEADER_KEYS - {"params"}
 _PARAM_KEYS = {"type", "required", "description", "multiple"}
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 class Parameter(NamedTuple):
@@ -85,13 +84,13 @@ class Parameter(NamedTuple):
                 if isinstance(value, bool):
                     raise ValueError("a boolean is not an integer")
                 number = value if isinstance(value, int) else int(str(value).strip())
-                return ox.Literal(str(number), datatype=ox.NamedNode(_XSD + "integer"))
+                return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "integer"))
             if self.type == "date":
                 import datetime
 
                 day = value if isinstance(value, datetime.date) else None
                 day = day or datetime.date.fromisoformat(str(value).strip())
-                return ox.Literal(day.isoformat(), datatype=ox.NamedNode(_XSD + "date"))
+                return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
             return ox.NamedNode(expand_iri(str(value)))
         except ValueError as err:
             raise QueryParameterError(

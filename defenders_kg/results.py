@@ -9,10 +9,8 @@ when asked for (``rows``, ``records()``, the table, DataFrames).
 
 from __future__ import annotations
 
-import datetime
 import re
-from collections.abc import Callable, Iterator
-from decimal import Decimal
+from collections.abc import Iterator
 from functools import cached_property
 from typing import IO, Any, Literal, cast
 
@@ -20,9 +18,9 @@ import pyoxigraph as ox
 
 from . import formats
 from .errors import FormatError, ResultTooLargeError
-from .vocab import PREFIXES
+from .terms import Term, python_value, text_value, to_rdflib
+from .vocab import PREFIXES, XSD
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Kind = Literal["select", "ask", "graph"]
 RESULT_FORMATS = formats.RESULT_NAMES
 GRAPH_FORMATS = formats.GRAPH_NAMES
@@ -104,6 +102,22 @@ class QueryResult:
         """The answer as Oxigraph wrote it: TSV rows, N-Triples, or an ASK's SPARQL JSON."""
         return self._data
 
+    @staticmethod
+    def wire_format(form: str) -> str:
+        """The registry format that ``data`` is in for a query of ``form`` (``policy.query_form``):
+        what a worker process sends so that ``from_wire`` makes the same result again."""
+        return {"SELECT": "tsv", "ASK": "json"}.get(form, "nt")
+
+    @classmethod
+    def from_wire(cls, form: str, data: bytes) -> QueryResult:
+        """The result whose ``data`` (in ``wire_format(form)``) is ``data``."""
+        if form == "SELECT":
+            return cls("select", data)
+        if form == "ASK":
+            answer = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            return cls("ask", data, bool(answer))
+        return cls.from_ntriples(data)
+
     @classmethod
     def from_ntriples(cls, data: bytes) -> QueryResult:
         """A graph result from N-Triples (as a remote endpoint sends it), in a canonical order.
@@ -157,7 +171,7 @@ class QueryResult:
         (their lexical form), IRIs and blank nodes (``_:label``). With ``strings=True`` every
         value is a ``str``, as the CSV results write it.
         """
-        convert = _csv_value if strings else _python_value
+        convert = text_value if strings else python_value
         return [
             {name: convert(term) for name, term in zip(self.variables, row, strict=True) if term}
             for row in self.rows
@@ -305,15 +319,14 @@ def _too_large(limit: int | None, what: str) -> str:
     return f"the result has more than {limit} {what}; add a LIMIT to the query"
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_NUMERIC = {_XSD + name for name in ("integer", "int", "long", "short", "nonNegativeInteger",
+_NUMERIC = {XSD + name for name in ("integer", "int", "long", "short", "nonNegativeInteger",
                                       "positiveInteger", "decimal", "double", "float")}  # fmt: skip
-_DATES = {_XSD + "date", _XSD + "dateTime"}
+_DATES = {XSD + "date", XSD + "dateTime"}
 
 
 def _typed_column(pd: Any, terms: list[Term | None]) -> Any:
     """A pandas Series of the most specific type that every bound term in ``terms`` has."""
-    values = [None if term is None else _csv_value(term) for term in terms]
+    values = [None if term is None else text_value(term) for term in terms]
     datatypes = {t.datatype.value for t in terms if isinstance(t, ox.Literal) and not t.language}
     bound = [t for t in terms if t is not None]
     all_literals = bool(bound) and all(isinstance(t, ox.Literal) for t in bound)
@@ -321,7 +334,7 @@ def _typed_column(pd: Any, terms: list[Term | None]) -> Any:
         return pd.to_numeric(pd.Series(values, dtype="object"))
     if all_literals and datatypes and datatypes <= _DATES:
         return pd.to_datetime(pd.Series(values, dtype="object"))
-    if all_literals and datatypes == {_XSD + "boolean"}:
+    if all_literals and datatypes == {XSD + "boolean"}:
         return pd.Series(
             [None if v is None else v in ("true", "1") for v in values], dtype="boolean"
         )
@@ -341,68 +354,4 @@ def _display(term: Term | None) -> str:
         return f"_:{term.value}"
     if isinstance(term, ox.Literal):
         return term.value.replace("\n", " ")
-    return str(term)
-
-
-def to_rdflib(term: Term) -> Any:
-    """A pyoxigraph term as the equal rdflib term (a literal keeps its lexical form)."""
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD + "string":  # rdflib's parsers make these plain literals
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise FormatError(f"rdflib has no term for the quoted triple {term}")
-
-
-def _python_value(term: Term) -> Any:
-    """A literal of a numeric, boolean or date type as that Python value; anything else as
-    ``_csv_value`` writes it. A lexical form that does not parse stays a string."""
-    if isinstance(term, ox.Literal) and not term.language:
-        convert = _PYTHON.get(term.datatype.value)
-        if convert is not None:
-            try:
-                return convert(term.value)
-            except (ValueError, ArithmeticError):
-                pass
-    return _csv_value(term)
-
-
-def _boolean(text: str) -> bool:
-    if text not in ("true", "false", "1", "0"):
-        raise ValueError(text)
-    return text in ("true", "1")
-
-
-def _date_time(text: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-_INTEGERS = ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-             "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
-             "unsignedShort", "unsignedByte")  # fmt: skip
-_PYTHON: dict[str, Callable[[str], Any]] = {
-    **{_XSD + name: int for name in _INTEGERS},
-    _XSD + "decimal": Decimal,
-    _XSD + "double": float,
-    _XSD + "float": float,
-    _XSD + "boolean": _boolean,
-    _XSD + "date": datetime.date.fromisoformat,
-    _XSD + "dateTime": _date_time,
-}
-
-
-def _csv_value(term: Term | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return term.value
     return str(term)

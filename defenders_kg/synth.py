@@ -20,12 +20,10 @@ import pyoxigraph as ox
 
 from .errors import FormatError
 from .files import write_atomic
-from .vocab import DKG, DKGR, DOCUMENT_GRAPH, PREFIXES
+from .vocab import DKG, DKGR, DOCUMENT_GRAPH, NIF, PREFIXES, RDF_TYPE, RDFS_LABEL, XSD
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-_NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF_TYPE = ox.NamedNode(RDF_TYPE)
+_LABEL = ox.NamedNode(RDFS_LABEL)
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August"]
 _MONTHS += ["September", "October", "November", "December"]
 _MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
@@ -46,7 +44,7 @@ def _en(text: str) -> ox.Literal:
 def _typed(value: object, datatype: str) -> ox.Literal:
     return ox.Literal(
         str(value).lower() if isinstance(value, bool) else str(value),
-        datatype=ox.NamedNode(_XSD + datatype),
+        datatype=ox.NamedNode(XSD + datatype),
     )
 
 
@@ -69,9 +67,9 @@ class _Series:
         doc_graph = ox.NamedNode(DOCUMENT_GRAPH)
         context = _iri(f"synth-{self.index}-document")
         text = " ".join(sentence for sentence, _ in self.sentences)
-        yield ox.Quad(context, _RDF_TYPE, ox.NamedNode(_NIF + "Context"), doc_graph)
+        yield ox.Quad(context, _RDF_TYPE, ox.NamedNode(NIF + "Context"), doc_graph)
         yield ox.Quad(context, _LABEL, _en(f"Synthetic document {self.index}"), doc_graph)
-        yield ox.Quad(context, ox.NamedNode(_NIF + "isString"), ox.Literal(text), doc_graph)
+        yield ox.Quad(context, ox.NamedNode(NIF + "isString"), ox.Literal(text), doc_graph)
         offset = 0
         for number, (sentence_text, triples) in enumerate(self.sentences, 1):
             sentence = _iri(f"synth-{self.index}-sentence-{number:02d}")
@@ -79,13 +77,13 @@ class _Series:
             begin, end = offset, offset + len(sentence_text)
             offset = end + 1
             for p, o in (
-                (_RDF_TYPE, ox.NamedNode(_NIF + "Sentence")),
+                (_RDF_TYPE, ox.NamedNode(NIF + "Sentence")),
                 (_LABEL, _en(f"Sentence {number} of synthetic document {self.index}")),
                 (_dkg("sentenceNumber"), _typed(number, "integer")),
-                (ox.NamedNode(_NIF + "referenceContext"), context),
-                (ox.NamedNode(_NIF + "beginIndex"), _typed(begin, "nonNegativeInteger")),
-                (ox.NamedNode(_NIF + "endIndex"), _typed(end, "nonNegativeInteger")),
-                (ox.NamedNode(_NIF + "anchorOf"), ox.Literal(sentence_text)),
+                (ox.NamedNode(NIF + "referenceContext"), context),
+                (ox.NamedNode(NIF + "beginIndex"), _typed(begin, "nonNegativeInteger")),
+                (ox.NamedNode(NIF + "endIndex"), _typed(end, "nonNegativeInteger")),
+                (ox.NamedNode(NIF + "anchorOf"), ox.Literal(sentence_text)),
             ):
                 yield ox.Quad(sentence, p, o, doc_graph)
             for p, o in (

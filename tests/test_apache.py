@@ -19,7 +19,7 @@ import pytest
 from servers import free_port, running
 
 from defenders_kg import KnowledgeGraph
-from defenders_kg.site import build_site
+from defenders_kg.web.site import build_site
 
 APACHE = shutil.which("apache2") or shutil.which("apache2", path="/usr/sbin")
 MODULES = Path("/usr/lib/apache2/modules")

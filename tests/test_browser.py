@@ -56,7 +56,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, kg: KnowledgeGraph) -> Path:
-    from defenders_kg.site import build_site
+    from defenders_kg.web.site import build_site
 
     folder = tmp_path_factory.mktemp("site")
     build_site(kg.store(inference=True), folder)

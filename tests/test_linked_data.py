@@ -15,10 +15,14 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from defenders_kg import KnowledgeGraph, site
-from defenders_kg import linked_data as ld
-from defenders_kg.vocab import DKG, DKGR, INFERRED_GRAPH
-from defenders_kg.web.iris import sparql_term
+from defenders_kg import KnowledgeGraph
+from defenders_kg.terms import sparql_term
+from defenders_kg.vocab import DKG, DKGR, INFERRED_GRAPH, ONTOLOGY_IRI, SITE
+from defenders_kg.web import site
+from defenders_kg.web.documents import render
+from defenders_kg.web.iris import split_suffix, target
+from defenders_kg.web.lookup import StoreRunner
+from defenders_kg.web.pages import GRAPH_PAGE_ROWS, incoming_wording
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = (ROOT / "graph" / "source" / "the-defenders.txt").read_text(encoding="utf-8")
@@ -34,8 +38,8 @@ RDF_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def runner(kg: KnowledgeGraph) -> ld.StoreRunner:
-    return ld.StoreRunner(kg.store(inference=True))
+def runner(kg: KnowledgeGraph) -> StoreRunner:
+    return StoreRunner(kg.store(inference=True))
 
 
 def fetch(url: str, accept: str = "", **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -57,15 +61,15 @@ def fetch(url: str, accept: str = "", **headers: str) -> tuple[int, dict[str, st
     "name", ["..", "../etc", "a/b", "a%2Fb", "a\\b", "a\x00b", ".hidden", "", "a b", "x.ttl"]
 )
 def test_a_name_that_could_leave_the_served_tree_is_no_target(name: str) -> None:
-    assert ld.target("resource", name) is None
-    assert ld.target("graph", name) is None
+    assert target("resource", name) is None
+    assert target("graph", name) is None
 
 
 def test_a_plain_slug_names_its_iri() -> None:
-    where = ld.target("resource", "charlie-cox")
+    where = target("resource", "charlie-cox")
     assert where is not None and where.iri == CHARLIE and where.path == "resource/charlie-cox"
-    assert ld.split_suffix("charlie-cox.ttl") == ("charlie-cox", "turtle")
-    assert ld.split_suffix("charlie-cox") == ("charlie-cox", None)
+    assert split_suffix("charlie-cox.ttl") == ("charlie-cox", "turtle")
+    assert split_suffix("charlie-cox") == ("charlie-cox", None)
 
 
 # -- the endpoint: 303, documents, 404, headers ----------------------------------------------------
@@ -226,10 +230,10 @@ def _marks(page: str) -> list[tuple[int, int, str]]:
     ]
 
 
-def test_the_entity_page_quotes_the_sentence_and_marks_the_words(runner: ld.StoreRunner) -> None:
-    where = ld.target("resource", "charlie-cox")
+def test_the_entity_page_quotes_the_sentence_and_marks_the_words(runner: StoreRunner) -> None:
+    where = target("resource", "charlie-cox")
     assert where is not None
-    page = ld.render(runner, where, "html", query_page="").body.decode()
+    page = render(runner, where, "html", query_page="").body.decode()
     assert "<h1>Charlie Cox</h1>" in page
     assert '<a href="../ontology.html#Person"' in page  # the type, linked to the class page
     marks = _marks(page)
@@ -243,20 +247,20 @@ def test_the_entity_page_quotes_the_sentence_and_marks_the_words(runner: ld.Stor
     assert f'href="../?query={describe}"' in page
 
 
-def test_inferred_facts_are_marked_and_collapsed(runner: ld.StoreRunner) -> None:
-    where = ld.target("resource", "charlie-cox")
+def test_inferred_facts_are_marked_and_collapsed(runner: StoreRunner) -> None:
+    where = target("resource", "charlie-cox")
     assert where is not None
-    page = ld.render(runner, where, "html").body.decode()
+    page = render(runner, where, "html").body.decode()
     asserted, _, inferred = page.partition('<section class="inferred">')
     assert "<details>" in inferred and "<details open" not in inferred
     assert "portrays" in inferred and "portrays" not in asserted
     assert 'class="badge inferred"' in inferred
 
 
-def test_an_implied_fact_is_marked_implied_with_its_sentence(runner: ld.StoreRunner) -> None:
-    where = ld.target("resource", "credit-sigourney-weaver")
+def test_an_implied_fact_is_marked_implied_with_its_sentence(runner: StoreRunner) -> None:
+    where = target("resource", "credit-sigourney-weaver")
     assert where is not None
-    page = ld.render(runner, where, "html").body.decode()
+    page = render(runner, where, "html").body.decode()
     item = page[page.index('title="https://w3id.org/defenders-kg/ontology#NewCast"') :]
     item = item[: item.index("</li>")]
     assert 'class="badge implied"' in item and "sentence 5</a>" in item
@@ -264,10 +268,10 @@ def test_an_implied_fact_is_marked_implied_with_its_sentence(runner: ld.StoreRun
     assert ">as well as Sigourney Weaver</mark>" in item
 
 
-def test_the_paragraph_page_lists_each_sentence_with_its_facts(runner: ld.StoreRunner) -> None:
-    where = ld.target("resource", "source-document")
+def test_the_paragraph_page_lists_each_sentence_with_its_facts(runner: StoreRunner) -> None:
+    where = target("resource", "source-document")
     assert where is not None
-    page = ld.render(runner, where, "html").body.decode()
+    page = render(runner, where, "html").body.decode()
     sections = re.findall(r'<section class="sentence" id="sentence-(\d\d)"', page)
     assert sections == [f"{n:02d}" for n in range(1, 13)]
     four = page[page.index('id="sentence-04"') : page.index('id="sentence-05"')]
@@ -316,22 +320,22 @@ def marks_beyond_the_spans(page: str, recorded: dict[str, list[tuple[int, int]]]
     return wrong
 
 
-def test_every_entity_page_marks_exactly_the_spans_of_each_fact(runner: ld.StoreRunner) -> None:
+def test_every_entity_page_marks_exactly_the_spans_of_each_fact(runner: StoreRunner) -> None:
     recorded = _recorded_spans()
     pages = 0
     for where in site.targets(runner):
         if where.kind != "resource" or where.name == "source-document":
             continue
-        page = ld.render(runner, where, "html").body.decode()
+        page = render(runner, where, "html").body.decode()
         assert marks_beyond_the_spans(page, recorded) == [], where.name
         pages += 1
     assert pages == 131
 
 
-def test_a_mark_that_no_span_of_its_fact_holds_is_found(runner: ld.StoreRunner) -> None:
-    where = ld.target("resource", "the-defenders")
+def test_a_mark_that_no_span_of_its_fact_holds_is_found(runner: StoreRunner) -> None:
+    where = target("resource", "the-defenders")
     assert where is not None
-    page = ld.render(runner, where, "html").body.decode()
+    page = render(runner, where, "html").body.decode()
     recorded = _recorded_spans()
     assert marks_beyond_the_spans(page, recorded) == []
     # A mark on words of the sentence that no span of the fact holds ("web", beside "American").
@@ -344,11 +348,11 @@ def test_a_mark_that_no_span_of_its_fact_holds_is_found(runner: ld.StoreRunner) 
 
 
 def test_the_paragraph_page_marks_the_spans_and_lists_the_facts_of_each(
-    runner: ld.StoreRunner,
+    runner: StoreRunner,
 ) -> None:
-    where = ld.target("resource", "source-document")
+    where = target("resource", "source-document")
     assert where is not None
-    page = ld.render(runner, where, "html").body.decode()
+    page = render(runner, where, "html").body.decode()
     recorded = _recorded_spans()
     every_span = _merged([span for spans in recorded.values() for span in spans])
     quoted = [
@@ -361,11 +365,11 @@ def test_the_paragraph_page_marks_the_spans_and_lists_the_facts_of_each(
     assert "<q>American</q>" in one and "country of origin" in one and "United States" in one
 
 
-def test_pages_work_without_javascript(runner: ld.StoreRunner) -> None:
+def test_pages_work_without_javascript(runner: StoreRunner) -> None:
     for name in ("charlie-cox", "source-document", "the-defenders"):
-        where = ld.target("resource", name)
+        where = target("resource", name)
         assert where is not None
-        page = ld.render(runner, where, "html").body.decode()
+        page = render(runner, where, "html").body.decode()
         assert "<script" not in page
         assert 'name="viewport"' in page
 
@@ -387,19 +391,19 @@ def test_every_property_reads_as_english_from_its_object(kg: KnowledgeGraph) -> 
     ).records()
     assert len(labels) > 60
     for row in labels:
-        words, after = ld.incoming_wording(row["label"])
+        words, after = incoming_wording(row["label"])
         heading = f"{words}{after}"
         assert not _UNGRAMMATICAL.search(heading), heading
-    assert ld.incoming_wording("has member") == ("member", " of")
-    assert ld.incoming_wording("production of") == ("production of", " this")
-    assert ld.incoming_wording("actor") == ("actor", " of")
+    assert incoming_wording("has member") == ("member", " of")
+    assert incoming_wording("production of") == ("production of", " this")
+    assert incoming_wording("actor") == ("actor", " of")
 
 
-def test_incoming_headings_use_the_inverse_label(runner: ld.StoreRunner) -> None:
+def test_incoming_headings_use_the_inverse_label(runner: StoreRunner) -> None:
     def headings(name: str) -> list[str]:
-        where = ld.target("resource", name)
+        where = target("resource", name)
         assert where is not None
-        page = ld.render(runner, where, "html").body.decode()
+        page = render(runner, where, "html").body.decode()
         found = re.findall(r"<h\d[^>]*>(.*?)</h\d>", page)
         return [html.unescape(re.sub("<[^>]+>", "", h)) for h in found]
 
@@ -416,7 +420,7 @@ def _project_iris(kg: KnowledgeGraph) -> set[str]:
     found = set()
     for quad in quads:
         for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
-            if isinstance(term, ox.NamedNode) and term.value.startswith(ld.SITE + "/"):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(SITE + "/"):
                 found.add(term.value)
     return found
 
@@ -433,13 +437,13 @@ def test_every_project_iri_of_the_inferred_export_dereferences(
 ) -> None:
     iris = _project_iris(kg)
     # The ontology's version IRI and its modules are among them, as are graph names.
-    assert f"{ld.ONTOLOGY_IRI}/0.3.0" in iris and f"{ld.SITE}/graph/inferred" in iris
-    assert any(i.startswith(f"{ld.ONTOLOGY_IRI}/alignments/") for i in iris)
+    assert f"{ONTOLOGY_IRI}/0.3.0" in iris and f"{SITE}/graph/inferred" in iris
+    assert any(i.startswith(f"{ONTOLOGY_IRI}/alignments/") for i in iris)
     assert len(iris) > 250
     fetched: dict[tuple[str, str], bytes] = {}
     for iri in sorted(iris):
         document_iri = iri.partition("#")[0]
-        url = endpoint + document_iri[len(ld.SITE) :]
+        url = endpoint + document_iri[len(SITE) :]
         for accept, rdf in _DOCUMENT_FORMATS:
             if (url, accept) not in fetched:
                 request = urllib.request.Request(url, headers={"Accept": accept})
@@ -459,10 +463,10 @@ def test_every_project_iri_of_the_inferred_export_dereferences(
             assert iri in terms, (iri, accept)
 
 
-def test_a_description_carries_the_words_behind_each_fact(runner: ld.StoreRunner) -> None:
-    where = ld.target("resource", "the-defenders")
+def test_a_description_carries_the_words_behind_each_fact(runner: StoreRunner) -> None:
+    where = target("resource", "the-defenders")
     assert where is not None
-    turtle = ld.render(runner, where, "turtle").body
+    turtle = render(runner, where, "turtle").body
     graph = rdflib.Graph().parse(data=turtle, format="turtle")
     query = """PREFIX dkg: <https://w3id.org/defenders-kg/ontology#>
 PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
@@ -474,18 +478,18 @@ SELECT ?words ?begin WHERE {
 } ORDER BY ?begin"""
     assert [str(row[0]) for row in graph.query(query)] == ["American", "eight"]
     # The same in TriG, each wording in the document graph beside the fact in its group.
-    trig = ld.render(runner, where, "trig").body
+    trig = render(runner, where, "trig").body
     dataset = rdflib.Dataset().parse(data=trig, format="trig")
     document = dataset.graph(rdflib.URIRef("https://w3id.org/defenders-kg/graph/document"))
     assert len(list(document.query(query))) == 2
 
 
 def test_a_large_graph_page_shows_its_first_rows_and_says_where_all_are(
-    runner: ld.StoreRunner,
+    runner: StoreRunner,
 ) -> None:
-    where = ld.target("graph", "document")
+    where = target("graph", "document")
     assert where is not None
-    page = ld.render(runner, where, "html").body.decode()
-    assert page.count("<tr>") == ld.GRAPH_PAGE_ROWS + 1  # the header row too
+    page = render(runner, where, "html").body.decode()
+    assert page.count("<tr>") == GRAPH_PAGE_ROWS + 1  # the header row too
     assert "triples; the first 1,000 below, all of them as" in page
     assert 'href="document.ttl"' in page

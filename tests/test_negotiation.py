@@ -12,10 +12,10 @@ import urllib.parse
 import pytest
 
 from defenders_kg import formats
-from defenders_kg import linked_data as ld
 from defenders_kg.web.endpoint import ASK_TYPES, GRAPH_TYPES, SELECT_TYPES
+from defenders_kg.web.iris import offered, suffix_of
 
-OFFERS = {"resource": ld.offered(), "select": SELECT_TYPES, "ask": ASK_TYPES,
+OFFERS = {"resource": offered(), "select": SELECT_TYPES, "ask": ASK_TYPES,
           "construct": GRAPH_TYPES}  # fmt: skip
 QUERIES = {
     "select": "SELECT ?s WHERE { ?s a <https://schema.org/TVSeries> }",
@@ -121,7 +121,7 @@ def test_a_resource_negotiates_by_the_same_table(
     if chosen is None:
         assert status == 406, why
     else:
-        suffix = ld.suffix_of(OFFERS[offers][chosen])
+        suffix = suffix_of(OFFERS[offers][chosen])
         assert (status, headers["location"]) == (303, f"charlie-cox.{suffix}"), why
 
 

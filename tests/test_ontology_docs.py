@@ -9,11 +9,14 @@ import pytest
 import rdflib
 
 from defenders_kg import KnowledgeGraph, paths
-from defenders_kg import linked_data as ld
 from defenders_kg.cli import main
-from defenders_kg.ontology_docs import ontology_html
-from defenders_kg.site import build_site
 from defenders_kg.vocab import DKG
+from defenders_kg.web.documents import render
+from defenders_kg.web.iris import target
+from defenders_kg.web.lookup import StoreRunner
+from defenders_kg.web.ontology_page import ontology_html
+from defenders_kg.web.routes import OntologyPage
+from defenders_kg.web.site import build_site
 
 ANCHOR = re.compile(r'\bid="([^"]*)"')
 TERM_LINK = re.compile(r'href="(?:\.\./)*ontology\.html#([^"]*)"')
@@ -66,11 +69,11 @@ def test_every_term_link_of_the_site_lands_on_an_anchor(site: Path, page: str) -
 @pytest.mark.parametrize("name", ["charlie-cox", "the-defenders", "credit-charlie-cox", "netflix"])
 def test_an_entity_page_links_terms_that_exist_on_the_served_page(kg: KnowledgeGraph,
                                                                   name: str) -> None:  # fmt: skip
-    runner = ld.StoreRunner(kg.store(inference=True))
-    where = ld.target("resource", name)
+    runner = StoreRunner(kg.store(inference=True))
+    where = target("resource", name)
     assert where is not None
-    entity = ld.render(runner, where, "html", query_page="").body.decode()
-    served = ld.OntologyPage(runner, ontology_html).get()
+    entity = render(runner, where, "html", query_page="").body.decode()
+    served = OntologyPage(runner, ontology_html).get()
     links = TERM_LINK.findall(entity)
     assert links
     assert sorted(set(links) - set(ANCHOR.findall(served))) == []

@@ -12,12 +12,14 @@ import pytest
 import rdflib
 
 from defenders_kg import KnowledgeGraph
-from defenders_kg import linked_data as ld
 from defenders_kg.cli import EXIT_OK, EXIT_OUTPUT, main
 from defenders_kg.errors import ExportError
-from defenders_kg.site import DEFAULT_BASE_URL, build_site, htaccess
 from defenders_kg.vocab import DKGR
 from defenders_kg.web import site as web_site
+from defenders_kg.web.documents import render
+from defenders_kg.web.iris import suffix_of, target
+from defenders_kg.web.lookup import StoreRunner
+from defenders_kg.web.site import DEFAULT_BASE_URL, build_site, htaccess
 
 HREF = re.compile(r'(?:href|src)="([^"]*)"')
 
@@ -70,12 +72,12 @@ def test_every_graph_document_of_the_site_parses_as_a_non_empty_graph(site: Path
 
 
 def test_the_site_holds_the_documents_the_endpoint_serves(site: Path, kg: KnowledgeGraph) -> None:
-    runner = ld.StoreRunner(kg.store(inference=True))
-    where = ld.target("resource", "charlie-cox")
+    runner = StoreRunner(kg.store(inference=True))
+    where = target("resource", "charlie-cox")
     assert where is not None
     for fmt in ("turtle", "jsonld", "html"):
-        served = ld.render(runner, where, fmt).body
-        written = (site / "resource" / f"charlie-cox.{ld.suffix_of(fmt)}").read_bytes()
+        served = render(runner, where, fmt).body
+        written = (site / "resource" / f"charlie-cox.{suffix_of(fmt)}").read_bytes()
         assert written == served
 
 
@@ -101,11 +103,11 @@ def test_links_are_relative_and_lead_to_files_of_the_site(site: Path) -> None:
             assert not link.startswith("/"), f"{page}: {link}"
             assert "?query=" not in link, f"{page}: the static site has no query page"
             path, _, fragment = link.partition("#")
-            target = (page.parent / path).resolve() if path else page.resolve()
-            assert target.is_file(), f"{page}: {link}"
-            assert site.resolve() in target.parents
+            found = (page.parent / path).resolve() if path else page.resolve()
+            assert found.is_file(), f"{page}: {link}"
+            assert site.resolve() in found.parents
             if fragment:
-                assert urllib.parse.unquote(fragment) in ids_of(target), f"{page}: {link}"
+                assert urllib.parse.unquote(fragment) in ids_of(found), f"{page}: {link}"
                 fragments += 1
             checked += 1
     assert checked > 1000 and fragments > 1000

@@ -23,13 +23,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from .. import formats
-from ..vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
-from .iris import Target, media_type_of, offered, sparql_term, suffix_of
+from ..terms import sparql_term
+from ..vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, RDF_TYPE, SD
+from .iris import Target, media_type_of, offered, suffix_of
 from .lookup import Document, Row, Runner, rows_of, value
 
 CACHE_CONTROL = "public, max-age=3600"
-_RDF_TYPE = PREFIXES["rdf"] + "type"
-_SD_GRAPH = "http://www.w3.org/ns/sparql-service-description#Graph"
 
 
 def _quads(where: Target, rows: list[Row]) -> list[ox.Quad]:
@@ -53,7 +52,9 @@ def _quads(where: Target, rows: list[Row]) -> list[ox.Quad]:
         quads.add(ox.Quad(subject, ox.NamedNode(row["p"].value), obj, graph))
     if where.kind == "graph":
         # A graph's document names the graph it holds; the statement sits outside that graph.
-        quads.add(ox.Quad(me, ox.NamedNode(_RDF_TYPE), ox.NamedNode(_SD_GRAPH), ox.DefaultGraph()))
+        quads.add(
+            ox.Quad(me, ox.NamedNode(RDF_TYPE), ox.NamedNode(SD + "Graph"), ox.DefaultGraph())
+        )
     return sorted(quads, key=lambda quad: (str(quad.graph_name), str(quad.triple)))
 
 

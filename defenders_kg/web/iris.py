@@ -6,13 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from .. import formats
-from ..vocab import DKG, DKGR, GENID, GRAPH_BASE, PREFIXES
+from ..vocab import DKG, DKGR, GENID, GRAPH_BASE, ONTOLOGY_IRI, PREFIXES
 
-SITE = "https://w3id.org/defenders-kg"
-ONTOLOGY_IRI = DKG.rstrip("#")
 #: A name in an IRI path: letters, digits, ``-``, ``_`` and ``~``. Nothing that can leave the
 #: served tree (``..``, ``/``, ``\\``, ``%``, NUL) matches.
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,99}")
@@ -99,11 +95,6 @@ def offered() -> dict[str, str]:
         if fmt != "html":
             offers.update(dict.fromkeys(formats.get(fmt).media_types, fmt))
     return offers
-
-
-def sparql_term(iri: str) -> str:
-    """An IRI as a SPARQL term, escaped by Oxigraph (raises ValueError on an invalid IRI)."""
-    return str(ox.NamedNode(iri))
 
 
 def href(iri: str, root: str) -> str | None:

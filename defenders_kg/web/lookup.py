@@ -2,9 +2,9 @@
 
 Nothing here evaluates a query itself: every query goes through a ``Runner`` (the endpoint's pool
 of killable workers, with its time limit, or the store directly for the static site), and every
-IRI reaches a query as an escaped term, never as pasted text. A runner answers in SPARQL JSON;
-``select`` reads it with Oxigraph's parser, so that the rest of ``web`` sees rows of Oxigraph
-terms, never the JSON.
+IRI reaches a query as an escaped term, never as pasted text. A runner answers with a
+``QueryResult`` (or raises the package's errors), and ``select`` hands on its rows as dictionaries
+of Oxigraph terms.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from ..vocab import DKG, DKGR, GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from .iris import Target, sparql_term
+from .. import engine
+from ..results import QueryResult
+from ..terms import sparql_term, to_rdflib
+from ..vocab import DKG, DKGR, INFERRED_GRAPH, NIF, ONTOLOGY_GRAPH, OWL, RDFS
+from .iris import Target
 
 #: A term of a row: what a SPARQL variable binds to.
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -24,31 +27,17 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
 
 _QUERY_PREFIXES = f"""PREFIX dkg: <{DKG}>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX nif: <{NIF}>
+PREFIX owl: <{OWL}>
+PREFIX rdfs: <{RDFS}>
 """
 
 
-class Answer(Protocol):
-    """What a runner returns: an HTTP-like status, and the body in the format asked for."""
-
-    @property
-    def status(self) -> int: ...
-    @property
-    def body(self) -> bytes: ...
-
-
 class Runner(Protocol):
-    """Evaluates one query in a registry format (the endpoint's ``QueryPool`` is one)."""
+    """Answers one query with a typed result, raising the package's errors (``engine.run`` on a
+    store for the static site; the endpoint's pool of killable workers, in ``routes``)."""
 
-    def run(self, text: str, fmt: str, media_type: str) -> Answer: ...
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: bytes
+    def query(self, text: str) -> QueryResult: ...
 
 
 class StoreRunner:
@@ -58,14 +47,8 @@ class StoreRunner:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
 
-    def run(self, text: str, fmt: str, media_type: str) -> Answer:
-        from .. import engine
-        from ..errors import DefendersKGError
-
-        try:
-            return _Answer(200, engine.run(self.store, text).encode(fmt))
-        except DefendersKGError as err:
-            return _Answer(err.http_status, str(err).encode("utf-8"))
+    def query(self, text: str) -> QueryResult:
+        return engine.run(self.store, text)
 
 
 @dataclass(frozen=True)
@@ -99,19 +82,18 @@ class Paged:
         self.runner = runner
         self.page_size = page_size
 
-    def run(self, text: str, fmt: str, media_type: str) -> Answer:
-        return self.runner.run(text, fmt, media_type)
+    def query(self, text: str) -> QueryResult:
+        return self.runner.query(text)
 
 
 def select(runner: Runner, text: str) -> list[Row]:
-    """The solutions of a SELECT (all its pages); a refused or failed query raises
-    ``LinkedDataError`` with the status the runner gave."""
+    """The solutions of a SELECT (all its pages)."""
     size = runner.page_size if isinstance(runner, Paged) else None
     if size is None:
-        return _solutions(_run(runner, text))
+        return _solutions(runner.query(text))
     rows: list[Row] = []
     for page in range(MAX_PAGES):
-        found = _solutions(_run(runner, f"{text}\nLIMIT {size} OFFSET {page * size}"))
+        found = _solutions(runner.query(f"{text}\nLIMIT {size} OFFSET {page * size}"))
         rows += found
         if len(found) < size:
             return rows
@@ -121,35 +103,20 @@ def select(runner: Runner, text: str) -> list[Row]:
 
 def ask(runner: Runner, text: str) -> bool:
     """The answer of an ASK."""
-    result = _run(runner, text)
-    if not isinstance(result, ox.QueryBoolean):
+    result = runner.query(text)
+    if result.kind != "ask":
         raise TypeError("not the answer of an ASK")
-    return bool(result)
+    return bool(result.boolean)
 
 
-def _run(runner: Runner, text: str) -> ox.QuerySolutions | ox.QueryBoolean:
-    answer = runner.run(text, "json", "application/sparql-results+json")
-    if answer.status != 200:
-        message = answer.body.decode("utf-8", "replace").strip()
-        raise LinkedDataError(
-            Document(answer.status, "text/plain; charset=utf-8", (message + "\n").encode())
-        )
-    return ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
-
-
-def _solutions(result: ox.QuerySolutions | ox.QueryBoolean) -> list[Row]:
-    if not isinstance(result, ox.QuerySolutions):
+def _solutions(result: QueryResult) -> list[Row]:
+    if result.kind != "select":
         raise TypeError("not the answer of a SELECT")
-    names = [variable.value for variable in result.variables]
-    rows = []
-    for solution in result:
-        row: Row = {}
-        for name in names:
-            value = solution[name]
-            if isinstance(value, ox.NamedNode | ox.BlankNode | ox.Literal):
-                row[name] = value
-        rows.append(row)
-    return rows
+    return [
+        {name: term for name, term in zip(result.variables, row, strict=True)
+         if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal)}
+        for row in result.rows
+    ]  # fmt: skip
 
 
 def value(row: Mapping[str, Term], name: str, default: str = "") -> str:
@@ -166,10 +133,9 @@ def exists(runner: Runner, where: Target) -> bool:
     elif where.kind == "ontology" and where.name:
         # Only the ontology's modules and versions live under its IRI, and its documents
         # describe them all.
-        owl = "http://www.w3.org/2002/07/owl#"
         text = (
-            f"ASK {{ GRAPH {sparql_term(ONTOLOGY_GRAPH)} {{ {{ {iri} a <{owl}Ontology> }}"
-            f" UNION {{ ?ontology <{owl}versionIRI>|<{owl}priorVersion> {iri} }} }} }}"
+            f"ASK {{ GRAPH {sparql_term(ONTOLOGY_GRAPH)} {{ {{ {iri} a <{OWL}Ontology> }}"
+            f" UNION {{ ?ontology <{OWL}versionIRI>|<{OWL}priorVersion> {iri} }} }} }}"
         )
     else:
         text = f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}"
@@ -279,20 +245,13 @@ def rows_of(runner: Runner, where: Target) -> list[Row]:
 def ontology_graph(runner: Runner) -> Any:
     """The ontology graph of the store as an rdflib Graph (for its page), skolem IRIs as blank
     nodes again."""
-    from rdflib import BNode, Graph
-
-    from ..results import to_rdflib
-
-    def term(value: Term) -> Any:
-        if isinstance(value, ox.NamedNode) and value.value.startswith(GENID):
-            return BNode(value.value[len(GENID) :])
-        return to_rdflib(value)
+    from rdflib import Graph
 
     graph = Graph()
     ontology = sparql_term(ONTOLOGY_GRAPH)
     text = f"SELECT ?s ?p ?o WHERE {{ GRAPH {ontology} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o"
     for row in select(runner, text):
-        graph.add((term(row["s"]), term(row["p"]), term(row["o"])))
+        graph.add(tuple(to_rdflib(row[name], unskolemize=True) for name in "spo"))
     return graph
 
 

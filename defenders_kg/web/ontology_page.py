@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import paths
 from ..errors import ExportError
 from ..files import write_atomic
-from ..vocab import DKG, GENID
+from ..vocab import DCTERMS, DKG, GENID, OWL, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, VANN
 from .iris import short
 
 if TYPE_CHECKING:
@@ -63,64 +63,57 @@ def ontology_html(ontology: Graph) -> str:
     )  # fmt: skip
 
 
-_OWL = "http://www.w3.org/2002/07/owl#"
 #: Section id, heading and the ``rdf:type`` of the terms it lists (ids never clash with a term's
 #: local name: those start with a letter and have no hyphen).
 _SECTIONS = (
-    ("classes", "Classes", f"{_OWL}Class"),
-    ("object-properties", "Object properties", f"{_OWL}ObjectProperty"),
-    ("datatype-properties", "Datatype properties", f"{_OWL}DatatypeProperty"),
-    ("annotation-properties", "Annotation properties", f"{_OWL}AnnotationProperty"),
-    ("named-individuals", "Named individuals", f"{_OWL}NamedIndividual"),
+    ("classes", "Classes", f"{OWL}Class"),
+    ("object-properties", "Object properties", f"{OWL}ObjectProperty"),
+    ("datatype-properties", "Datatype properties", f"{OWL}DatatypeProperty"),
+    ("annotation-properties", "Annotation properties", f"{OWL}AnnotationProperty"),
+    ("named-individuals", "Named individuals", f"{OWL}NamedIndividual"),
 )
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_DCTERMS = "http://purl.org/dc/terms/"
-_SCHEMA = "https://schema.org/"
-_VANN = "http://purl.org/vocab/vann/"
 
 #: The header fields, as the ontology states them.
 _HEADER = (
     ("IRI", None),
-    ("Version", f"{_OWL}versionInfo"),
-    ("Version IRI", f"{_OWL}versionIRI"),
-    ("Prior version", f"{_OWL}priorVersion"),
-    ("Description", f"{_DCTERMS}description"),
-    ("Licence", f"{_DCTERMS}license"),
-    ("Creators", f"{_DCTERMS}creator"),
-    ("Created", f"{_DCTERMS}created"),
-    ("Modified", f"{_DCTERMS}modified"),
-    ("Imports", f"{_OWL}imports"),
-    ("Preferred prefix", f"{_VANN}preferredNamespacePrefix"),
-    ("Namespace", f"{_VANN}preferredNamespaceUri"),
-    ("See also", f"{_RDFS}seeAlso"),
+    ("Version", f"{OWL}versionInfo"),
+    ("Version IRI", f"{OWL}versionIRI"),
+    ("Prior version", f"{OWL}priorVersion"),
+    ("Description", f"{DCTERMS}description"),
+    ("Licence", f"{DCTERMS}license"),
+    ("Creators", f"{DCTERMS}creator"),
+    ("Created", f"{DCTERMS}created"),
+    ("Modified", f"{DCTERMS}modified"),
+    ("Imports", f"{OWL}imports"),
+    ("Preferred prefix", f"{VANN}preferredNamespacePrefix"),
+    ("Namespace", f"{VANN}preferredNamespaceUri"),
+    ("See also", f"{RDFS}seeAlso"),
 )
 
 #: The fields of a term: the name shown and the predicate read (``^`` for the inverse direction).
 _FIELDS = (
-    ("Definition", f"{_SKOS}definition"),
-    ("Comment", f"{_RDFS}comment"),
-    ("Scope note", f"{_SKOS}scopeNote"),
-    ("Type", f"{_RDF}type"),
-    ("Domain", f"{_RDFS}domain"),
-    ("Range", f"{_RDFS}range"),
-    ("Range includes", f"{_SCHEMA}rangeIncludes"),
-    ("Super-classes", f"{_RDFS}subClassOf"),
-    ("Sub-classes", f"^{_RDFS}subClassOf"),
-    ("Super-properties", f"{_RDFS}subPropertyOf"),
-    ("Sub-properties", f"^{_RDFS}subPropertyOf"),
-    ("Inverse", f"{_OWL}inverseOf"),
-    ("Inverse of", f"^{_OWL}inverseOf"),
-    ("Property chain", f"{_OWL}propertyChainAxiom"),
-    ("Equivalent", f"{_OWL}equivalentClass"),
-    ("Equivalent property", f"{_OWL}equivalentProperty"),
-    ("Exact match", f"{_SKOS}exactMatch"),
-    ("Close match", f"{_SKOS}closeMatch"),
-    ("One of", f"{_OWL}oneOf"),
-    ("Different from", f"{_OWL}differentFrom"),
-    ("Different from", f"^{_OWL}differentFrom"),
-    ("Instances", f"^{_RDF}type"),
+    ("Definition", f"{SKOS}definition"),
+    ("Comment", f"{RDFS}comment"),
+    ("Scope note", f"{SKOS}scopeNote"),
+    ("Type", f"{RDF}type"),
+    ("Domain", f"{RDFS}domain"),
+    ("Range", f"{RDFS}range"),
+    ("Range includes", f"{SCHEMA}rangeIncludes"),
+    ("Super-classes", f"{RDFS}subClassOf"),
+    ("Sub-classes", f"^{RDFS}subClassOf"),
+    ("Super-properties", f"{RDFS}subPropertyOf"),
+    ("Sub-properties", f"^{RDFS}subPropertyOf"),
+    ("Inverse", f"{OWL}inverseOf"),
+    ("Inverse of", f"^{OWL}inverseOf"),
+    ("Property chain", f"{OWL}propertyChainAxiom"),
+    ("Equivalent", f"{OWL}equivalentClass"),
+    ("Equivalent property", f"{OWL}equivalentProperty"),
+    ("Exact match", f"{SKOS}exactMatch"),
+    ("Close match", f"{SKOS}closeMatch"),
+    ("One of", f"{OWL}oneOf"),
+    ("Different from", f"{OWL}differentFrom"),
+    ("Different from", f"^{OWL}differentFrom"),
+    ("Instances", f"^{RDF}type"),
 )
 #: Types every term of a section has; listing them again under "Type" says nothing.
 _PLAIN_TYPES = {kind for _, _, kind in _SECTIONS}
@@ -161,17 +154,19 @@ class _Doc:
 
     def header(self) -> dict[str, Any]:
         """The core ontology's title and header fields, and each module's name and fields."""
-        from rdflib import OWL, RDF
-
         core = self.uri(CORE)
-        title = self._text(self.graph.value(core, self.uri(f"{_DCTERMS}title"))) or CORE
+        title = self._text(self.graph.value(core, self.uri(f"{DCTERMS}title"))) or CORE
         modules = sorted(
-            (node for node in self.graph.subjects(RDF.type, OWL.Ontology) if node != core),
+            (
+                node
+                for node in self.graph.subjects(self.uri(RDF_TYPE), self.uri(OWL + "Ontology"))
+                if node != core
+            ),
             key=str,
         )
         shown = []
         for module in modules:
-            name = self._text(self.graph.value(module, self.uri(f"{_DCTERMS}title")))
+            name = self._text(self.graph.value(module, self.uri(f"{DCTERMS}title")))
             shown.append((name or str(module), self._fields_of_header(module)))
         return {"heading": title, "header": self._fields_of_header(core), "modules": shown}
 
@@ -185,22 +180,20 @@ class _Doc:
 
     def terms_of(self, kind: str) -> list[Any]:
         """The ontology's own terms of ``kind``; a term of two kinds is listed under the first."""
-        from rdflib import RDF
-
         earlier = [k for _, _, k in _SECTIONS[: [k for _, _, k in _SECTIONS].index(kind)]]
         return sorted(
             (
                 term
-                for term in set(self.graph.subjects(RDF.type, self.uri(kind)))
+                for term in set(self.graph.subjects(self.uri(RDF_TYPE), self.uri(kind)))
                 if str(term).startswith(DKG)
-                and not any((term, RDF.type, self.uri(k)) in self.graph for k in earlier)
+                and not any((term, self.uri(RDF_TYPE), self.uri(k)) in self.graph for k in earlier)
             ),
             key=lambda term: str(term).lower(),
         )
 
     def term(self, term: Any) -> TermView:
         name = str(term)[len(DKG) :]
-        label = self._text(self.graph.value(term, self.uri(f"{_RDFS}label"))) or name
+        label = self._text(self.graph.value(term, self.uri(f"{RDFS}label"))) or name
         fields: list[Field] = [("IRI", [[Piece(str(term), code=True)]])]
         for field, predicate in _FIELDS:
             values = self._values(term, predicate)
@@ -226,7 +219,7 @@ class _Doc:
                 for number, item in enumerate(items):
                     out += ([Piece(" · ")] if number else []) + self.show(item)
                 return out
-            inverse = self.graph.value(value, self.uri(f"{_OWL}inverseOf"))
+            inverse = self.graph.value(value, self.uri(f"{OWL}inverseOf"))
             if inverse is not None:
                 return [Piece("inverse of "), *self.show(inverse)]
             return [Piece("an anonymous expression")]
@@ -237,7 +230,7 @@ class _Doc:
         if text.startswith(DKG):
             local = text[len(DKG) :]
             return [Piece(local, f"#{local}")]
-        label = self._text(self.graph.value(iri, self.uri(f"{_RDFS}label")))
+        label = self._text(self.graph.value(iri, self.uri(f"{RDFS}label")))
         shown = short(text) + (f" ({label})" if label else "")
         if text.startswith(("http://", "https://")):
             return [Piece(shown, text)]
@@ -266,26 +259,22 @@ class _Doc:
         return sorted(set(found), key=lambda value: (str(value).lower(), str(value)))
 
     def _list(self, node: Any) -> list[Any] | None:
-        from rdflib import RDF
-
-        if self.graph.value(node, RDF.first) is None:
+        if self.graph.value(node, self.uri(RDF + "first")) is None:
             return None
         items = []
-        while node is not None and node != RDF.nil:
-            items.append(self.graph.value(node, RDF.first))
-            node = self.graph.value(node, RDF.rest)
+        while node is not None and node != self.uri(RDF + "nil"):
+            items.append(self.graph.value(node, self.uri(RDF + "first")))
+            node = self.graph.value(node, self.uri(RDF + "rest"))
         return items
 
     def _disjoint_with(self, term: Any) -> list[Any]:
-        from rdflib import OWL, RDF
-
         others: set[Any] = set()
-        for axiom in self.graph.subjects(RDF.type, OWL.AllDisjointClasses):
-            members = self._list(self.graph.value(axiom, OWL.members)) or []
+        for axiom in self.graph.subjects(self.uri(RDF_TYPE), self.uri(OWL + "AllDisjointClasses")):
+            members = self._list(self.graph.value(axiom, self.uri(OWL + "members"))) or []
             if term in members:
                 others.update(member for member in members if member != term)
-        others.update(self.graph.objects(term, OWL.disjointWith))
-        others.update(self.graph.subjects(OWL.disjointWith, term))
+        others.update(self.graph.objects(term, self.uri(OWL + "disjointWith")))
+        others.update(self.graph.subjects(self.uri(OWL + "disjointWith"), term))
         return sorted(others, key=str)
 
     @staticmethod

@@ -11,12 +11,12 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from ..vocab import DKG, DOCUMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from ..terms import sparql_term
+from ..vocab import DKG, DOCUMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES, RDF_TYPE
 from .html import Piece, Shown, highlight, link, render, shown
-from .iris import Target, href, short, sparql_term
+from .iris import Target, href, short
 from .lookup import Row, Runner, Term, label_contexts, paragraph_query, select, value
 
-_RDF_TYPE = PREFIXES["rdf"] + "type"
 _LABEL = PREFIXES["rdfs"] + "label"
 _SUPPORT = {DKG + "Explicit": "stated", DKG + "Implicit": "implied"}
 _NIF_CONTEXT = PREFIXES["nif"] + "Context"
@@ -41,7 +41,7 @@ def page_of(runner: Runner, where: Target, rows: list[Row], query_page: str | No
         return graph_page(where, rows, contexts)
     # The wordings' triples show as marks in the quotes, not as facts.
     rows = [row for row in rows if value(row, "dir") != "wording"]
-    kinds = {row["other"].value for row in rows if row["p"].value == _RDF_TYPE}
+    kinds = {row["other"].value for row in rows if row["p"].value == RDF_TYPE}
     if _NIF_CONTEXT in kinds:
         paragraph = select(runner, paragraph_query(sparql_term(where.iri)))
         return paragraph_page(where, rows, paragraph, contexts)
@@ -130,7 +130,7 @@ def entity_page(
         {
             (value(row, "olabel") or short(row["other"].value), row["other"].value)
             for row in rows
-            if value(row, "dir") == "out" and row["p"].value == _RDF_TYPE
+            if value(row, "dir") == "out" and row["p"].value == RDF_TYPE
             and _kind(row) != "inferred"
         }
     )  # fmt: skip

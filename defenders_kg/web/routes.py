@@ -12,11 +12,44 @@ redirects.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+from ..errors import DefendersKGError
+from ..policy import query_form
+from ..results import QueryResult
 from .documents import document, negotiate, not_found, not_modified, render, see_other
 from .iris import DOCUMENT_SUFFIXES, Target, offered, split_suffix, target
 from .lookup import Document, LinkedDataError, Paged, Runner, exists, ontology_graph
+
+
+class Reply(Protocol):
+    @property
+    def status(self) -> int: ...
+    @property
+    def body(self) -> bytes: ...
+
+
+class Pool(Protocol):
+    """The endpoint's pool of workers: one query answered in a registry format, as a reply with
+    the HTTP status its outcome maps to."""
+
+    def run(self, text: str, fmt: str, media_type: str) -> Reply: ...
+
+
+class PoolRunner:
+    """The pool as a ``Runner``: a worker sends the result in its wire form, made a
+    ``QueryResult`` again here; a refusal or failure is the answer to send."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def query(self, text: str) -> QueryResult:
+        form = query_form(text)
+        reply = self.pool.run(text, QueryResult.wire_format(form), "")
+        if reply.status != 200:
+            message = reply.body.decode("utf-8", "replace").strip() + "\n"
+            raise LinkedDataError(document(reply.status, "text", message.encode()))
+        return QueryResult.from_wire(form, reply.body)
 
 
 class OntologyPage:
@@ -58,14 +91,16 @@ def respond(
         found = render(runner, where, fmt, query_page="", ontology_html=page)
     except LinkedDataError as err:
         return err.document
+    except DefendersKGError as err:
+        return document(err.http_status, "text", f"{err}\n".encode())
     if found.status == 200 and not_modified(if_none_match, found.headers.get("ETag", "")):
         return Document(304, found.media_type, b"", found.headers)
     return found
 
 
-def routes(runner: Runner, ontology_page: Callable[[Any], str]) -> list[Any]:
+def routes(pool: Pool, ontology_page: Callable[[Any], str]) -> list[Any]:
     """Starlette routes for ``/resource/NAME``, ``/graph/NAME``, ``/ontology`` and their
-    documents (``NAME.html``, ``NAME.ttl``, ...), answered through ``runner``."""
+    documents (``NAME.html``, ``NAME.ttl``, ...), answered through the endpoint's ``pool``."""
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import RedirectResponse, Response
@@ -73,7 +108,8 @@ def routes(runner: Runner, ontology_page: Callable[[Any], str]) -> list[Any]:
 
     # The endpoint's pool answers at most its row limit; pages and descriptions read past it in
     # pages, each one query under the same time limit.
-    limits = getattr(runner, "limits", None)
+    limits = getattr(pool, "limits", None)
+    runner: Runner = PoolRunner(pool)
     if limits is not None:
         runner = Paged(runner, limits.max_rows)
     ontology = OntologyPage(runner, ontology_page)

@@ -1,0 +1,88 @@
+"""Terms converted between pyoxigraph, rdflib, SPARQL text and Python values: the one place
+where that happens, so that a literal reads the same wherever it is shown."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pyoxigraph as ox
+
+from .errors import FormatError
+from .vocab import GENID, XSD
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def sparql_term(iri: str) -> str:
+    """An IRI as a SPARQL term, escaped by Oxigraph (raises ValueError on an invalid IRI)."""
+    return str(ox.NamedNode(iri))
+
+
+def to_rdflib(term: Term, *, unskolemize: bool = False) -> Any:
+    """A pyoxigraph term as the equal rdflib term (a literal keeps its lexical form); with
+    ``unskolemize`` a skolem IRI (``GENID``) becomes the blank node it stood for."""
+    from rdflib import BNode, Literal, URIRef
+
+    if unskolemize and isinstance(term, ox.NamedNode) and term.value.startswith(GENID):
+        return BNode(term.value[len(GENID) :])
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD + "string":  # rdflib's parsers make these plain literals
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise FormatError(f"rdflib has no term for the quoted triple {term}")
+
+
+def python_value(term: Term) -> Any:
+    """A literal of a numeric, boolean or date type as that Python value; anything else as
+    ``text_value`` writes it. A lexical form that does not parse stays a string."""
+    if isinstance(term, ox.Literal) and not term.language:
+        convert = _PYTHON.get(term.datatype.value)
+        if convert is not None:
+            try:
+                return convert(term.value)
+            except (ValueError, ArithmeticError):
+                pass
+    return text_value(term)
+
+
+def _boolean(text: str) -> bool:
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError(text)
+    return text in ("true", "1")
+
+
+def _date_time(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+_INTEGERS = ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+             "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
+             "unsignedShort", "unsignedByte")  # fmt: skip
+_PYTHON: dict[str, Callable[[str], Any]] = {
+    **{XSD + name: int for name in _INTEGERS},
+    XSD + "decimal": Decimal,
+    XSD + "double": float,
+    XSD + "float": float,
+    XSD + "boolean": _boolean,
+    XSD + "date": datetime.date.fromisoformat,
+    XSD + "dateTime": _date_time,
+}
+
+
+def text_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
