@@ -26,17 +26,16 @@ import pyoxigraph as ox
 
 from ..errors import RemoteError
 from ..policy import _TOKEN
-from ..vocab import GRAPH_BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ..vocab import GRAPH_BASE, INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, OWL, SITE, XSD
 
 #: The graph that records the last push: layout, closure, quads sent; written last, removed first.
 MANIFEST_GRAPH = GRAPH_BASE + "push"
-PUSH_NS = "https://w3id.org/defenders-kg/push#"
+PUSH_NS = SITE + "/push#"
 #: Where a push to Oxigraph loads the new data before it replaces the old (``oxigraph``); queries
 #: leave these graphs out.
 STAGING_NS = "urn:defenders-kg:staging:"
-ONTOLOGY_IRI = "https://w3id.org/defenders-kg/ontology"
-_OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
-_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_OWL_ONTOLOGY = OWL + "Ontology"
+_XSD_BOOLEAN = XSD + "boolean"
 #: Above this many graphs, naming them one by one in every request is slower than the store's own
 #: union default graph by orders of magnitude (49 s for ``cast`` at K=100 on Oxigraph); refuse.
 MAX_LISTED_GRAPHS = 200

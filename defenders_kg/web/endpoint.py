@@ -24,6 +24,8 @@ from ..errors import DefendersKGError, ListenError, QueryParameterError
 from ..formats import negotiate
 from ..policy import query_form
 from ..queries import collect_params, get_query, list_queries
+from ..results import QueryResult
+from ..vocab import DCTERMS, SD
 from .documents import entity_tag, not_modified
 from .guards import SecurityHeaders, guarded_protocol, read_limited
 from .ontology_page import ontology_html
@@ -58,8 +60,8 @@ def service_description(endpoint: str) -> str:
     names = dict.fromkeys((*_SELECT, *_GRAPH))
     results = " , ".join(f"<{formats.get(name).iri}>" for name in names)
     return (
-        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
-        "@prefix dcterms: <http://purl.org/dc/terms/> .\n\n"
+        f"@prefix sd: <{SD}> .\n"
+        f"@prefix dcterms: <{DCTERMS}> .\n\n"
         f"<{endpoint}> a sd:Service ;\n"
         f"    sd:endpoint <{endpoint}> ;\n"
         "    sd:supportedLanguage sd:SPARQL11Query ;\n"
@@ -196,7 +198,7 @@ def create_app(
             return reply(error(err.http_status, str(err)))
         for ask, missing in query.lookups(values):  # an unknown entity is an error, not 0 rows
             found = await pool.answer(ask, "json", "application/sparql-results+json")
-            if found.status == 200 and not json.loads(found.body)["boolean"]:
+            if found.status == 200 and not QueryResult.from_wire("ASK", found.body).boolean:
                 return reply(error(QueryParameterError.http_status, missing))
         headers = request.headers
         return await evaluate(text, headers.get("accept", ""), headers.get("if-none-match", ""))
