@@ -236,7 +236,7 @@ class KnowledgeGraph:
         triples = inference.infer_triples(ontology, facts(), tbox=tbox, engine=self.reasoner)
         seconds = max(time.monotonic() - started, 1e-3)
         given = len(ontology) + read
-        progress(f"inferred {len(triples):,} new triples from {given:,} in {seconds:.1f} s "
+        progress(f"inferred {len(triples):,} new triples in {seconds:.1f} s from {given:,} "
                  f"({given / seconds:,.0f} input triples/s)")  # fmt: skip
         for start in range(0, len(triples), _WRITE):
             batch = triples[start : start + _WRITE]

@@ -309,19 +309,11 @@ class Statements:
             column = columns[self.number(p)] = set()
         column.add(self.number(s) << _BITS | self.number(o))
 
-    def find(self, triple: Triple) -> tuple[int, int] | None:
-        """The predicate's number and the pair's, when every term of ``triple`` is numbered."""
+    def __contains__(self, triple: Triple) -> bool:
         s, p, o = (self.ids.get(term) for term in triple)
         if s is None or p is None or o is None:
-            return None
-        return p, s << _BITS | o
-
-    def __contains__(self, triple: Triple) -> bool:
-        found = self.find(triple)
-        return found is not None and found[1] in self.columns.get(found[0], ())
-
-    def __len__(self) -> int:
-        return sum(len(column) for column in self.columns.values())
+            return False
+        return (s << _BITS | o) in self.columns.get(p, ())
 
     def __iter__(self) -> Iterator[Triple]:
         return self.decode(self.columns)
