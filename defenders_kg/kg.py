@@ -229,7 +229,7 @@ class KnowledgeGraph:
                 read += 1
                 yield _skolem_triple(quad)
 
-        progress(f"inferring over the {len(ontology):,} triples of the ontology and the data "
+        progress(f"inferring over the ontology's {len(ontology):,} triples and the data "
                  f"with the {self.reasoner} reasoner (then cached)")  # fmt: skip
         started = time.monotonic()
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
