@@ -25,9 +25,9 @@ from typing import Any
 STAGES = [
     ("defenders_kg.load", "write_nquads"),
     ("defenders_kg.kg", "KnowledgeGraph._build_asserted"),
+    ("defenders_kg.kg", "_fill"),
     ("defenders_kg.kg", "KnowledgeGraph._tbox"),
     ("defenders_kg.inference", "infer_triples"),
-    ("defenders_kg.kg", "_ntriples"),
     ("defenders_kg.kg", "KnowledgeGraph._build_inferred"),
 ]
 

@@ -17,12 +17,14 @@ import pyoxigraph as ox
 from .errors import DataLoadError, InconsistencyError
 from .reasoner import (
     VOCABULARY_NAMESPACES,
+    Statements,
     Triple,
     UnsupportedRuleError,
     compile_rules,
+    derive,
     is_junk,
-    materialize,
     prepare,
+    prepare_one,
     quiet_rdflib,
 )
 
@@ -190,29 +192,39 @@ def infer_triples(
 
     ``tbox`` is ``tbox_closure(ontology)`` when the caller has it already. ``engine="fast"`` hands
     everything to owlrl when the compiled rules do not cover the input; ``engine="owlrl"`` always
-    runs owlrl on everything.
+    runs owlrl on everything. ``facts`` is read once, in order (an ill-typed literal is reported
+    in input order), and not kept: the facts are held as numbers (``reasoner.Statements``).
     """
-    ordered = list(dict.fromkeys(facts))  # an ill-typed literal is reported in input order
-    facts = set(ordered)
     # the literals' check (dt-not-type) is the same for both engines
-    prepared_ontology, prepared_facts = prepare(sorted(ontology)), prepare(ordered)
-    derived: set[Triple] | None = None
+    prepared_ontology = prepare(sorted(ontology))
+    given = Statements()
+    rewritten: set[Triple] = set()  # facts whose literal prepare rewrote, as given
+    forms: dict[str, str] = {}
+    for triple in facts:
+        prepared = prepare_one(triple, forms)
+        if prepared is not triple:
+            rewritten.add(triple)
+        given.add(prepared)
+
+    def new(t: Triple) -> bool:
+        return (
+            t not in rewritten
+            and t not in ontology
+            and t not in prepared_ontology
+            and not is_junk(t)
+        )
+
     if engine == "fast":
         try:
             closed = prepare(tbox if tbox is not None else tbox_closure(ontology))
-            derived = materialize(compile_rules(closed), prepared_facts)
-            derived |= closed
+            derived = derive(compile_rules(closed), given)
         except UnsupportedRuleError as reason:
             _log.info("the fast engine hands the input to owlrl: %s", reason)
-            derived = None
-    if derived is None:
-        derived = _owlrl(prepared_ontology | prepared_facts)
-    return sorted(
-        t
-        for t in derived
-        if t not in facts
-        and t not in prepared_facts
-        and t not in ontology
-        and t not in prepared_ontology
-        and not is_junk(t)
-    )
+        else:
+            for triple in closed:
+                if triple not in given:
+                    given.add(triple, derived)
+            given.columns.clear()  # what is left to do needs the terms only
+            return given.sort(derived, new)
+    found = _owlrl(prepared_ontology | set(given))
+    return sorted(t for t in found if t not in given and new(t))

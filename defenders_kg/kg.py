@@ -16,9 +16,10 @@ is parsed again.
 from __future__ import annotations
 
 import io
+import itertools
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
@@ -44,6 +45,10 @@ _CACHE_RELEVANT_CODE = ("load.py", "inference.py", "reasoner.py", "kg.py", "cach
 _STORE = "store"
 _ASSERTED = "asserted.nq"
 _CLOSURE = "closure.nt"
+#: Statements per bulk load into a store (Oxigraph's bulk loader holds what one call gives it:
+#: 3.4 million quads at once took 1.8 GB), and per write of the closure.
+_BATCH = 1_000_000
+_WRITE = 100_000
 
 
 def _code_version() -> list[str]:
@@ -197,45 +202,61 @@ class KnowledgeGraph:
         with open(folder / _ASSERTED, "wb") as stream:
             load.write_nquads(self.sources, stream)
         store = ox.Store(str(folder / _STORE))
-        store.bulk_extend(ox.parse(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS))
-        store.flush()
+        _fill(store, ox.parse(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS))
         return {"quads": _lines(folder / _ASSERTED), "stored": len(store)}
 
     def _build_inferred(self, folder: Path) -> dict[str, int]:
         asserted, _ = self.statements(inference=False)
-        closure = self._closure(asserted)
-        (folder / _CLOSURE).write_bytes(closure)
+        with open(folder / _CLOSURE, "wb") as stream:
+            inferred = self._closure(asserted, stream)
         self.store(inference=False).backup(str(folder / _STORE))
         store = ox.Store(str(folder / _STORE))
         graph = ox.NamedNode(INFERRED_GRAPH)
         closed = ox.parse(path=folder / _CLOSURE, format=ox.RdfFormat.N_TRIPLES)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in closed)
-        store.flush()
-        return {"inferred": closure.count(b"\n"), "stored": len(store)}
+        _fill(store, (ox.Quad(t.subject, t.predicate, t.object, graph) for t in closed))
+        return {"inferred": inferred, "stored": len(store)}
 
-    def _closure(self, asserted: Path) -> bytes:
-        """The OWL-RL closure of the asserted statements, as N-Triples, junk removed."""
-        from .inference import infer_triples
+    def _closure(self, asserted: Path, stream: BinaryIO) -> int:
+        """Write the OWL-RL closure of the asserted statements as N-Triples, junk removed; count it.
+
+        The file is read once: the ontology's statements come first in it (the sources are in
+        that order, and no other source may use the ontology's graph), then the facts go to the
+        reasoner as they are read.
+        """
+        from . import inference
 
         ontology: set[Triple] = set()
-        facts: dict[Triple, None] = {}  # in file order, so errors name the first bad triple
         ontology_graph = ox.NamedNode(ONTOLOGY_GRAPH)
-        for quad in ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS):
-            triple = _skolem_triple(quad)
-            if quad.graph_name == ontology_graph:
-                ontology.add(triple)
-            else:
-                facts[triple] = None
-        progress(f"inferring over {len(ontology) + len(facts):,} triples ({len(facts):,} of data) "
+        quads = iter(ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS))
+        first_fact: list[ox.Quad] = []
+        for quad in quads:
+            if quad.graph_name != ontology_graph:
+                first_fact.append(quad)
+                break
+            ontology.add(_skolem_triple(quad))
+        read = 0
+
+        def facts() -> Iterator[Triple]:
+            nonlocal read
+            for quad in itertools.chain(first_fact, quads):
+                read += 1
+                yield _skolem_triple(quad)
+
+        progress(f"inferring over the ontology's {len(ontology):,} triples and the data "
                  f"with the {self.reasoner} reasoner (then cached)")  # fmt: skip
         started = time.monotonic()
         tbox = self._tbox(ontology) if self.reasoner == "fast" else None
-        triples = infer_triples(ontology, facts, tbox=tbox, engine=self.reasoner)
+        triples = inference.infer_triples(ontology, facts(), tbox=tbox, engine=self.reasoner)
         seconds = max(time.monotonic() - started, 1e-3)
-        progress(f"inferred {len(triples):,} new triples in {seconds:.1f} s "
-                 f"({(len(ontology) + len(facts)) / seconds:,.0f} input triples/s)")  # fmt: skip
-        unskolemized = ((_unskolem(s), _unskolem(p), _unskolem(o)) for s, p, o in triples)
-        return _ntriples(unskolemized).encode("utf-8")
+        given = len(ontology) + read
+        progress(f"inferred {len(triples):,} new triples in {seconds:.1f} s from {given:,} "
+                 f"({given / seconds:,.0f} input triples/s)")  # fmt: skip
+        for start in range(0, len(triples), _WRITE):
+            batch = triples[start : start + _WRITE]
+            stream.write(
+                _ntriples((_unskolem(s), _unskolem(p), _unskolem(o)) for s, p, o in batch).encode()
+            )
+        return len(triples)
 
     def _tbox(self, ontology: set[Triple]) -> set[Triple]:
         """The ontology's OWL-RL closure, cached apart since it depends on the ontology alone."""
@@ -387,12 +408,23 @@ def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.Defa
     owlrl relabels blank nodes when it parses, so they cross into inference as IRIs.
     """
     if isinstance(term, ox.BlankNode):
-        return sys.intern(f"<{GENID}{term.value}>")
-    return sys.intern(str(term))
+        return f"<{GENID}{term.value}>"
+    return str(term)
 
 
 def _skolem_triple(quad: ox.Quad) -> Triple:
     return (_skolem(quad.subject), _skolem(quad.predicate), _skolem(quad.object))
+
+
+def _fill(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
+    """Bulk-load ``quads`` a batch at a time, so that memory does not grow with the data.
+
+    The quads come from one parser, so a blank node label is one node in every batch.
+    """
+    rest = iter(quads)
+    for first in rest:
+        store.bulk_extend(itertools.chain((first,), itertools.islice(rest, _BATCH - 1)))
+    store.flush()
 
 
 def _ntriples(triples: Iterable[Triple]) -> str:

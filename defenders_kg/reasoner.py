@@ -9,9 +9,11 @@ each round applies the rules only to the triples the previous round added. The f
 depend on the order the triples come in, and neither do the checks, which look at it only once it
 is complete.
 
-Terms are N-Triples strings, so the data never needs rdflib. The contract: ``materialize`` returns
-exactly the triples owlrl derives (before the junk filter), or raises ``UnsupportedRuleError``
-and the caller runs owlrl on everything. It raises that for anything its rules do not cover:
+Terms are N-Triples strings, so the data never needs rdflib; the fixpoint numbers them
+(``Statements``) and holds each triple as one int, so millions of triples fit in memory. The
+contract: ``materialize`` (``derive``) returns exactly the triples owlrl derives (before the junk
+filter), or raises ``UnsupportedRuleError`` and the caller runs owlrl on everything. It raises
+that for anything its rules do not cover:
 
 - in the closed ontology, any RDF, RDFS or OWL term outside the rules above and a short list of
   declarations and annotations (restrictions, intersections, unions, one-of, keys, property
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -264,113 +266,286 @@ def _datatypes_of(literal: str) -> set[str]:
     return {f"<{datatype}>", _RDFS_LITERAL, *(f"<{d}>" for d in above)}
 
 
+#: A triple of one predicate is the number ``subject << _BITS | object``: Python keeps an int
+#: below 2**60 in 32 bytes, where a tuple of three strings takes 64 and its strings more.
+_BITS = 30
+_LOW = (1 << _BITS) - 1
+
+
+class Statements:
+    """Triples held as numbers: each term numbered once, each predicate's triples a set of ints.
+
+    The fixpoint over millions of triples fits in memory this way: a triple costs one int in a
+    set, and each term's string is kept once.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+        #: predicate number -> its triples, each ``subject << _BITS | object``
+        self.columns: dict[int, set[int]] = {}
+        #: the numbers of the terms in the RDF, RDFS, OWL and XSD namespaces
+        self.vocabulary: set[int] = set()
+
+    def number(self, term: str) -> int:
+        found = self.ids.get(term)
+        if found is not None:
+            return found
+        found = self.ids[term] = len(self.names)
+        if found > _LOW:
+            raise MemoryError(f"more than {_LOW + 1:,} distinct terms")
+        self.names.append(term)
+        if term.startswith(_VOCABULARY):
+            self.vocabulary.add(found)
+        return found
+
+    def add(self, triple: Triple, columns: dict[int, set[int]] | None = None) -> None:
+        """Number ``triple`` and keep it in ``columns`` (by default this one's own)."""
+        if columns is None:
+            columns = self.columns
+        s, p, o = triple
+        column = columns.get(self.number(p))
+        if column is None:
+            column = columns[self.number(p)] = set()
+        column.add(self.number(s) << _BITS | self.number(o))
+
+    def __contains__(self, triple: Triple) -> bool:
+        s, p, o = (self.ids.get(term) for term in triple)
+        if s is None or p is None or o is None:
+            return False
+        return (s << _BITS | o) in self.columns.get(p, ())
+
+    def __iter__(self) -> Iterator[Triple]:
+        return self.decode(self.columns)
+
+    def decode(self, columns: dict[int, set[int]]) -> Iterator[Triple]:
+        names = self.names
+        for p, pairs in columns.items():
+            predicate = names[p]
+            for pair in pairs:
+                yield names[pair >> _BITS], predicate, names[pair & _LOW]
+
+    def sort(self, columns: dict[int, set[int]], keep: Callable[[Triple], bool]) -> list[Triple]:
+        """The triples of ``columns`` that ``keep`` accepts, sorted as their strings sort.
+
+        Each term's rank among the sorted strings stands for it, so that one int per triple is
+        sorted; ``columns`` is emptied on the way.
+        """
+        names = self.names
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = [0] * len(names)
+        for position, term in enumerate(order):
+            rank[term] = position
+        width = max(len(names).bit_length(), 1)
+        keys = []
+        while columns:
+            p, pairs = columns.popitem()
+            predicate, middle = names[p], rank[p] << width
+            for pair in pairs:
+                s, o = pair >> _BITS, pair & _LOW
+                if keep((names[s], predicate, names[o])):
+                    keys.append(rank[s] << 2 * width | middle | rank[o])
+        del rank
+        keys.sort()
+        by_rank = [names[term] for term in order]
+        del order
+        low = (1 << width) - 1
+        return [
+            (by_rank[k >> 2 * width], by_rank[k >> width & low], by_rank[k & low]) for k in keys
+        ]
+
+
 def materialize(rules: Rules, facts: Iterable[Triple]) -> set[Triple]:
     """The closure of ``facts`` and the ontology's own facts under ``rules``, inputs included.
 
     Triples may have a literal subject here (as in owlrl): the junk filter drops them at the end,
-    not the rules on the way. Raises ``UnsupportedRuleError`` where owlrl is needed,
-    ``InconsistencyError`` when the fixpoint has an individual in two disjoint classes or in
-    ``owl:Nothing``. Which of the two is raised does not depend on the order of ``facts``: every
-    hand-off condition holds of the fixpoint, and inconsistency is looked for only once it is
-    reached.
+    not the rules on the way. Raises as ``derive`` does.
     """
-    known: set[Triple] = set()
-    by_subject: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    by_object: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    first_steps: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    second_steps: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    given = Statements()
+    for triple in facts:
+        given.add(triple)
+    return {*given, *given.decode(derive(rules, given))}
+
+
+def derive(rules: Rules, given: Statements) -> dict[int, set[int]]:
+    """What ``rules`` add to ``given`` (the ontology's own facts included), numbered as ``given``.
+
+    The answer is a column per predicate, none of its triples in ``given``. Raises
+    ``UnsupportedRuleError`` where owlrl is needed, ``InconsistencyError`` when the fixpoint has an
+    individual in two disjoint classes or in ``owl:Nothing``. Which of the two is raised does not
+    depend on the order of the facts: every hand-off condition holds of the fixpoint, and
+    inconsistency is looked for only once it is reached.
+    """
+    number, names, vocabulary = given.number, given.names, given.vocabulary
+    type_, thing, nothing = number(TYPE), number(_THING), number(_NOTHING)
+
+    def numbered(table: dict[str, set[str]]) -> dict[int, list[int]]:
+        return {number(key): [number(v) for v in sorted(values)] for key, values in table.items()}
+
+    superclasses, superproperties = numbered(rules.superclasses), numbered(rules.superproperties)
+    domains, ranges, inverses = (
+        numbered(rules.domains),
+        numbered(rules.ranges),
+        numbered(rules.inverses),
+    )
+    symmetric = {number(p) for p in rules.symmetric}
+    transitive = {number(p) for p in rules.transitive}
+    first_steps: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    second_steps: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for result, first, second in rules.chains:
-        first_steps[first].append((result, second))
-        second_steps[second].append((result, first))
-    joined = set(first_steps) | set(second_steps) | rules.transitive | rules.functional
-    joined |= rules.inverse_functional
-    delta: list[Triple] = []
+        first_steps[number(first)].append((number(result), number(second)))
+        second_steps[number(second)].append((number(result), number(first)))
+    joined = set(first_steps) | set(second_steps) | transitive
+    # p -> subject -> objects and p -> object -> subjects, for the joins; each triple once, so lists
+    subjects: dict[int, dict[int, list[int]]] = {p: defaultdict(list) for p in joined}
+    objects: dict[int, dict[int, list[int]]] = {p: defaultdict(list) for p in joined}
+    for p in joined:
+        for pair in given.columns.get(p, ()):
+            subjects[p][pair >> _BITS].append(pair & _LOW)
+            objects[p][pair & _LOW].append(pair >> _BITS)
+    derived: dict[int, set[int]] = {}
+    delta: dict[int, list[int]] = {}
+    empty: frozenset[int] = frozenset()
     # Predicates and classes that passed _check once pass again (the subject is checked every
     # time): checking each triple in full was a sixth of the run.
-    passed_predicates: set[str] = set()
-    passed_classes: set[str] = set()
+    passed_predicates: set[int] = set()
+    passed_classes: set[int] = set()
 
-    def add(triple: Triple) -> None:
-        if triple in known:
-            return
-        s, p, o = triple
-        if s.startswith(_VOCABULARY):
+    def check(s: int, p: int, o: int) -> None:
+        triple = (names[s], names[p], names[o])
+        if s in vocabulary:
             _check(triple)
-        if p == TYPE:
+        if p == type_:
             if o not in passed_classes:
                 _check(triple)
-                if not o.startswith(_VOCABULARY) or o in (_THING, _NOTHING):
+                if o not in vocabulary or o in (thing, nothing):
                     passed_classes.add(o)
         elif p not in passed_predicates:
-            if not p.startswith(_CHAIN_STEP):
+            if not triple[1].startswith(_CHAIN_STEP):
                 _check(triple)
             passed_predicates.add(p)
-        known.add(triple)
-        delta.append(triple)
+
+    def add(p: int, s: int, o: int) -> None:
+        pair = s << _BITS | o
+        if pair in given.columns.get(p, empty):
+            return
+        column = derived.get(p)
+        if column is None:
+            column = derived[p] = set()
+        elif pair in column:
+            return
+        if s in vocabulary or (
+            o not in passed_classes if p == type_ else p not in passed_predicates
+        ):
+            check(s, p, o)
+        column.add(pair)
+        pending = delta.get(p)
+        if pending is None:
+            delta[p] = [pair]
+        else:
+            pending.append(pair)
         if p in joined:
-            by_subject[p][s].add(o)
-            by_object[p][o].add(s)
+            subjects[p][s].append(o)
+            objects[p][o].append(s)
 
-    for triple in facts:
-        add(triple)
-    for triple in rules.facts:
-        add(triple)
+    def apply(p: int, pairs: Iterable[int]) -> None:
+        if p == type_:
+            for pair in pairs:
+                above = superclasses.get(pair & _LOW)
+                if above:
+                    for c in above:
+                        add(type_, pair >> _BITS, c)
+            return  # rdf:type has no sub-properties, domain or range in a compiled ontology
+        supers, inverse = superproperties.get(p, ()), inverses.get(p, ())
+        domain, range_ = domains.get(p, ()), ranges.get(p, ())
+        firsts, seconds = first_steps.get(p, ()), second_steps.get(p, ())
+        is_symmetric, is_transitive = p in symmetric, p in transitive
+        if not (supers or inverse or domain or range_ or firsts or seconds or is_symmetric
+                or is_transitive):  # fmt: skip
+            return
+        for pair in pairs:
+            s, o = pair >> _BITS, pair & _LOW
+            for q in supers:
+                add(q, s, o)
+            for c in domain:
+                add(type_, s, c)
+            for c in range_:
+                add(type_, o, c)
+            for q in inverse:
+                add(q, o, s)
+            if is_symmetric:
+                add(p, o, s)
+            if is_transitive:
+                for z in list(subjects[p].get(o, ())):
+                    add(p, s, z)
+                for x in list(objects[p].get(s, ())):
+                    add(p, x, o)
+            for result, second in firsts:
+                for z in list(subjects[second].get(o, ())):
+                    add(result, s, z)
+            for result, first in seconds:
+                for x in list(objects[first].get(s, ())):
+                    add(result, x, o)
 
-    while delta:
-        current, delta = delta, []
-        for s, p, o in current:
-            if p == TYPE:
-                for c in rules.superclasses.get(o, ()):
-                    add((s, TYPE, c))
-                # rdf:type itself has no sub-properties, domain or range in a compiled ontology
-                continue
-            for q in rules.superproperties.get(p, ()):
-                add((s, q, o))
-            for c in rules.domains.get(p, ()):
-                add((s, TYPE, c))
-            for c in rules.ranges.get(p, ()):
-                add((o, TYPE, c))
-            for q in rules.inverses.get(p, ()):
-                add((o, q, s))
-            if p in rules.symmetric:
-                add((o, p, s))
-            if p in rules.transitive:
-                for z in list(by_subject[p].get(o, ())):
-                    add((s, p, z))
-                for x in list(by_object[p].get(s, ())):
-                    add((x, p, o))
-            for result, second in first_steps.get(p, ()):
-                for z in list(by_subject[second].get(o, ())):
-                    add((s, result, z))
-            for result, first in second_steps.get(p, ()):
-                for x in list(by_object[first].get(s, ())):
-                    add((x, result, o))
+    for p, pairs in given.columns.items():
+        if p != type_ and pairs:
+            pair = next(iter(pairs))
+            check(pair >> _BITS, p, pair & _LOW)
+        for pair in pairs:
+            if pair >> _BITS in vocabulary or (p == type_ and pair & _LOW not in passed_classes):
+                check(pair >> _BITS, p, pair & _LOW)
+    for subject, predicate, object_ in rules.facts:
+        add(number(predicate), number(subject), number(object_))
+    for p, pairs in given.columns.items():
+        apply(p, pairs)
+    while delta:  # semi-naive: each round applies the rules to what the last one added
+        current = delta.copy()
+        delta.clear()
+        for p, batch in current.items():
+            apply(p, batch)
 
-    for p in sorted(rules.functional):
-        if any(len(objects) > 1 for objects in by_subject[p].values()):
-            raise UnsupportedRuleError(f"functional property {p} has two values (equality)")
-    for p in sorted(rules.inverse_functional):
-        if any(len(subjects) > 1 for subjects in by_object[p].values()):
-            raise UnsupportedRuleError(f"inverse-functional property {p} has two subjects")
-    _check_disjointness(rules, known)
-    if not any(result.startswith(_CHAIN_STEP) for result, _, _ in rules.chains):
-        return known  # no chain of three steps or more, so no intermediate triples to drop
-    return {t for t in known if not t[1].startswith(_CHAIN_STEP)}
+    def column(name: str) -> Iterator[int]:
+        p = given.ids.get(name)
+        yield from given.columns.get(p, ()) if p is not None else ()
+        yield from derived.get(p, ()) if p is not None else ()
+
+    for name in sorted(rules.functional):
+        if _repeats(pair >> _BITS for pair in column(name)):
+            raise UnsupportedRuleError(f"functional property {name} has two values (equality)")
+    for name in sorted(rules.inverse_functional):
+        if _repeats(pair & _LOW for pair in column(name)):
+            raise UnsupportedRuleError(f"inverse-functional property {name} has two subjects")
+    _check_disjointness(rules, given, column(TYPE))
+    for p in [p for p in derived if names[p].startswith(_CHAIN_STEP)]:
+        del derived[p]  # the intermediate steps of chains of three steps or more
+    return derived
 
 
-def _check_disjointness(rules: Rules, triples: set[Triple]) -> None:
-    types: dict[str, set[str]] = defaultdict(set)
-    for s, p, o in triples:
-        if p == TYPE:
-            types[s].add(o)
-    problems = []
-    for node, classes in types.items():
-        if _NOTHING in classes:
-            problems.append(f"{node} {TYPE} {_NOTHING}")
-        for a, b in rules.disjoint:
-            if a in classes and b in classes:
-                both = f"{node} {TYPE} {a}" if a == b else f"{node} {TYPE} {a} and {b}"
-                problems.append(f"{both}, but {a} <{_OWL}disjointWith> {b}")
+def _repeats(numbers: Iterable[int]) -> bool:
+    seen: set[int] = set()
+    for n in numbers:
+        if n in seen:
+            return True
+        seen.add(n)
+    return False
+
+
+def _check_disjointness(rules: Rules, terms: Statements, types: Iterable[int]) -> None:
+    """Raise if an individual is in owl:Nothing or in two disjoint classes (``types``: the pairs
+    of the ``rdf:type`` triples)."""
+    members: dict[int, set[int]] = {}
+    for c in {_NOTHING, *(a for a, _ in rules.disjoint), *(b for _, b in rules.disjoint)}:
+        members[terms.number(c)] = set()
+    for pair in types:
+        group = members.get(pair & _LOW)
+        if group is not None:
+            group.add(pair >> _BITS)
+    names = terms.names
+    problems = [f"{names[node]} {TYPE} {_NOTHING}" for node in members[terms.number(_NOTHING)]]
+    for a, b in rules.disjoint:
+        for node in members[terms.number(a)] & members[terms.number(b)]:
+            both = f"{names[node]} {TYPE} {a}" if a == b else f"{names[node]} {TYPE} {a} and {b}"
+            problems.append(f"{both}, but {a} <{_OWL}disjointWith> {b}")
     if problems:
         problems.sort()
         raise InconsistencyError(
@@ -391,17 +566,19 @@ def prepare(triples: Iterable[Triple]) -> set[Triple]:
     the triple.
     """
     forms: dict[str, str] = {}
-    prepared = set()
-    for triple in triples:
-        s, p, o = triple
-        if o.startswith('"'):
-            form = forms.get(o)
-            if form is None:
-                form = forms[o] = _rdflib_form(o, triple)
-            if form != o:
-                triple = (s, p, form)
-        prepared.add(triple)
-    return prepared
+    return {prepare_one(triple, forms) for triple in triples}
+
+
+def prepare_one(triple: Triple, forms: dict[str, str]) -> Triple:
+    """``triple`` as ``prepare`` makes it (the very object when unchanged); ``forms`` caches the
+    literals seen."""
+    o = triple[2]
+    if not o.startswith('"'):
+        return triple
+    form = forms.get(o)
+    if form is None:
+        form = forms[o] = _rdflib_form(o, triple)
+    return triple if form == o else (triple[0], triple[1], form)
 
 
 def _rdflib_form(literal: str, triple: Triple) -> str:

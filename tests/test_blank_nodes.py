@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,6 +112,33 @@ def test_the_cli_and_a_rebuilt_cache_give_the_same_blank_node_labels(
     shutil.rmtree(cache_dir)
     assert main([*argv, "sparql", query, "--format", "csv"]) == 0
     assert capsys.readouterr().out == first
+
+
+def test_stores_filled_a_few_quads_at_a_time_keep_the_labels_of_the_text(
+    data: list[Path], exported: ox.Store, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from defenders_kg import kg as kg_module
+
+    monkeypatch.setattr(kg_module, "_BATCH", 7)  # hundreds of bulk loads per layer
+    graph = KnowledgeGraph(data)
+    asserted, closure = graph.statements(inference=True)
+    assert closure is not None
+    text = [*ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS)]
+    text += ox.parse(path=closure, format=ox.RdfFormat.N_TRIPLES)
+    stored = graph.store(inference=True)
+    assert len(stored) > 100 * 7
+    assert _blank_labels(stored) == _blank_labels(text) != set()
+    for name in sorted(JOINS):
+        assert rows(graph.sparql(JOINS[name])) == answer(exported, JOINS[name])
+
+
+def _blank_labels(statements: Iterable[ox.Quad | ox.Triple]) -> set[str]:
+    return {
+        term.value
+        for statement in statements
+        for term in (statement.subject, statement.object)
+        if isinstance(term, ox.BlankNode)
+    }
 
 
 def test_describe_of_a_blank_node_shows_its_inferred_triples(user_kg: KnowledgeGraph) -> None:
