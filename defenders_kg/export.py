@@ -31,16 +31,14 @@ from .cache import scratch_dir
 from .describe_dataset import jsonld_context
 from .errors import FormatError
 from .external_sort import RUN_BYTES, ExternalSort
-from .vocab import DKG, INFERRED_GRAPH, PREFIXES
+from .terms import to_rdflib
+from .vocab import DCTERMS, DKG, INFERRED_GRAPH, OWL, PREFIXES, RDF, RDF_TYPE, RDFS, XSD
 
 EXPORT_FORMATS = formats.RDF_NAMES
 
 _CORE_ONTOLOGY = DKG.removesuffix("#")
-_IS_ONTOLOGY = (
-    b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Ontology>"
-)
-_HAS_PART = b"<http://purl.org/dc/terms/hasPart>"
-_XSD_STRING = PREFIXES["xsd"] + "string"
+_IS_ONTOLOGY = f"<{RDF_TYPE}> <{OWL}Ontology>".encode()
+_HAS_PART = f"<{DCTERMS}hasPart>".encode()
 _T = TypeVar("_T")
 
 
@@ -50,18 +48,16 @@ PROFILES = ("rdf", "owl")
 #: The datatypes of the OWL 2 datatype map (OWL 2 Syntax, 4) and rdf:langString, which OWL tools
 #: read as rdf:PlainLiteral. HermiT refuses a literal of any other datatype.
 OWL2_DATATYPES = frozenset(
-    {f"http://www.w3.org/1999/02/22-rdf-syntax-ns#{name}"
-     for name in ("PlainLiteral", "XMLLiteral", "langString")}
-    | {"http://www.w3.org/2000/01/rdf-schema#Literal",
-       "http://www.w3.org/2002/07/owl#real", "http://www.w3.org/2002/07/owl#rational"}
-    | {f"http://www.w3.org/2001/XMLSchema#{name}" for name in (
+    {RDF + name for name in ("PlainLiteral", "XMLLiteral", "langString")}
+    | {RDFS + "Literal", OWL + "real", OWL + "rational"}
+    | {XSD + name for name in (
         "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger",
         "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt",
         "unsignedShort", "unsignedByte", "double", "float", "string", "normalizedString", "token",
         "language", "Name", "NCName", "NMTOKEN", "boolean", "hexBinary", "base64Binary", "anyURI",
         "dateTime", "dateTimeStamp")}
 )  # fmt: skip
-_OWL_STRING = b"<http://www.w3.org/2001/XMLSchema#string>"
+_OWL_STRING = f"<{XSD}string>".encode()
 
 
 def write_export(
@@ -379,9 +375,15 @@ def _write_jsonld(triples: Iterator[ox.Triple], stream: BinaryIO, *, run_bytes: 
             graph = Graph()
             for triple in group:
                 _check_jsonld(triple, context)
-                graph.add((_rdflib(subject), _rdflib(triple.predicate), _rdflib(triple.object)))
+                graph.add(
+                    (
+                        to_rdflib(subject, exact=True),
+                        to_rdflib(triple.predicate, exact=True),
+                        to_rdflib(triple.object, exact=True),
+                    )
+                )
             converter.referenced = []
-            node = converter.process_subject(graph, _rdflib(subject), {})
+            node = converter.process_subject(graph, to_rdflib(subject, exact=True), {})
             nodes.add(_node_key(node))
             if isinstance(subject, ox.BlankNode):
                 blank_nodes.add(subject.value.encode("utf-8") + b" subject")
@@ -464,21 +466,6 @@ def _jsonld_converter() -> Any:
                 node[key] = value
 
     return EveryNode
-
-
-def _rdflib(term: Any) -> Any:
-    """An Oxigraph term as an rdflib term; blank nodes keep their (canonical) labels."""
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:  # rdflib tells a simple literal from an xsd:string
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
 def _sorted_json(data: bytes) -> bytes:

@@ -12,9 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
-import pyoxigraph as ox
-
-from .errors import DataLoadError, InconsistencyError
+from .errors import InconsistencyError
 from .reasoner import (
     VOCABULARY_NAMESPACES,
     Statements,
@@ -27,6 +25,7 @@ from .reasoner import (
     prepare_one,
     quiet_rdflib,
 )
+from .terms import ntriples_text, rdflib_from_ntriples
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -80,7 +79,7 @@ def infer(graph: Graph, *, ontology: Graph | None = None, engine: Engine = "owlr
     closure = Graph()
     with quiet_rdflib():
         for triple in infer_triples(schema, facts, engine=engine):
-            closure.add(tuple(_to_rdflib(term, terms) for term in triple))  # type: ignore[arg-type]
+            closure.add(tuple(rdflib_from_ntriples(term, terms) for term in triple))  # type: ignore[arg-type]
     return closure
 
 
@@ -94,7 +93,13 @@ def _owlrl(triples: Iterable[Triple]) -> set[Triple]:
     work = Graph()
     with quiet_rdflib():
         for s, p, o in triples:
-            work.add((_to_rdflib(s, terms), _to_rdflib(p, terms), _to_rdflib(o, terms)))
+            work.add(
+                (
+                    rdflib_from_ntriples(s, terms),
+                    rdflib_from_ntriples(p, terms),
+                    rdflib_from_ntriples(o, terms),
+                )
+            )
         asserted = set(work)
         DeductiveClosure(OWLRL_Semantics).expand(work)
     problems = sorted(
@@ -125,55 +130,12 @@ def to_triples(graph: Graph, terms: dict[str, Node] | None = None) -> set[Triple
         for node in triple:
             text = strings.get(node)
             if text is None:
-                text = strings[node] = _to_string(node)
+                text = strings[node] = ntriples_text(node)
                 if terms is not None:
                     terms.setdefault(text, node)
             converted.append(text)
         triples.add((converted[0], converted[1], converted[2]))
     return triples
-
-
-def _to_string(node: Node) -> str:
-    from rdflib import BNode, URIRef
-    from rdflib import Literal as RdflibLiteral
-
-    try:
-        if isinstance(node, URIRef):
-            return str(ox.NamedNode(str(node)))
-        if isinstance(node, BNode):
-            return str(ox.BlankNode(str(node)))
-        if isinstance(node, RdflibLiteral):
-            if node.language:
-                return str(ox.Literal(str(node), language=node.language))
-            if node.datatype:
-                return str(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype))))
-            return str(ox.Literal(str(node)))
-    except ValueError as error:
-        raise DataLoadError(f"the term {node.n3()} cannot be read: {error}") from error
-    raise DataLoadError(f"the term {node!r} is not an IRI, a blank node or a literal")
-
-
-def _to_rdflib(term: str, terms: dict[str, Node]) -> Node:
-    from rdflib import BNode, URIRef
-    from rdflib import Literal as RdflibLiteral
-
-    node = terms.get(term)
-    if node is not None:
-        return node
-    if term.startswith("<"):
-        node = URIRef(term[1:-1])
-    elif term.startswith("_:"):
-        node = BNode(term[2:])
-    else:
-        quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .", format=ox.RdfFormat.N_TRIPLES)))
-        literal = quad.object
-        assert isinstance(literal, ox.Literal)
-        if literal.language:
-            node = RdflibLiteral(literal.value, lang=literal.language)
-        else:
-            node = RdflibLiteral(literal.value, datatype=URIRef(literal.datatype.value))
-    terms[term] = node
-    return node
 
 
 def tbox_closure(ontology: set[Triple]) -> set[Triple]:

@@ -31,7 +31,7 @@ from .errors import QueryEvaluationError, QueryParameterError
 from .queries import get_query
 from .resident import ask as ask_resident
 from .results import QueryResult
-from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDFS_LABEL
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -320,10 +320,9 @@ class KnowledgeGraph:
     def describe(self, entity: str) -> QueryResult:
         """Every asserted and inferred triple about an entity (a label or an IRI), as a graph."""
         result = self.query("describe", {"entity": entity})
-        label = "http://www.w3.org/2000/01/rdf-schema#label"
         named = sorted(
             {t.subject.value for t in result.triples
-             if t.predicate.value == label and isinstance(t.subject, ox.NamedNode)
+             if t.predicate.value == RDFS_LABEL and isinstance(t.subject, ox.NamedNode)
              and isinstance(t.object, ox.Literal) and t.object.value == entity.strip()}
         )  # fmt: skip
         if len(named) > 1:

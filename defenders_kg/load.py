@@ -38,7 +38,7 @@ import pyoxigraph as ox
 from . import formats, paths
 from .errors import DataLoadError
 from .formats import Format
-from .vocab import DKGR, DOCUMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, USER_DATA_GRAPH
+from .vocab import DKGR, DOCUMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDF, USER_DATA_GRAPH
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -55,7 +55,7 @@ _BIG = MAX_TERM_BYTES // 6  # shorter literals cannot reach it (at most 6 bytes 
 #: Each blank node nested in RDF/XML takes two elements (the property, the node); Oxigraph's
 #: RDF/XML parser slows down far worse than linearly with the depth, so it is checked first.
 MAX_XML_DEPTH = 2 * MAX_NESTING + 16
-_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+_RDF_REST = RDF + "rest"
 #: Suffixes accepted for ``--data``.
 DATA_KINDS: tuple[formats.Kind, ...] = ("graph", "dataset")
 

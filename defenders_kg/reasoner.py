@@ -38,34 +38,30 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .errors import InconsistencyError
-from .vocab import GENID
+from .vocab import GENID, OWL, RDF, RDFS, XSD
 
 Triple = tuple[str, str, str]
 
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_OWL = "http://www.w3.org/2002/07/owl#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Namespaces whose terms are the RDF/OWL machinery itself; inferred triples about them are junk.
-VOCABULARY_NAMESPACES = (_RDF, _RDFS, _OWL, _XSD)
+VOCABULARY_NAMESPACES = (RDF, RDFS, OWL, XSD)
 _VOCABULARY = tuple(f"<{ns}" for ns in VOCABULARY_NAMESPACES)
 
-TYPE = f"<{_RDF}type>"
-_SUBCLASS = f"<{_RDFS}subClassOf>"
-_SUBPROPERTY = f"<{_RDFS}subPropertyOf>"
-_DOMAIN = f"<{_RDFS}domain>"
-_RANGE = f"<{_RDFS}range>"
-_FIRST, _REST, _NIL = f"<{_RDF}first>", f"<{_RDF}rest>", f"<{_RDF}nil>"
-_SAME_AS = f"<{_OWL}sameAs>"
-_THING = f"<{_OWL}Thing>"
+TYPE = f"<{RDF}type>"
+_SUBCLASS = f"<{RDFS}subClassOf>"
+_SUBPROPERTY = f"<{RDFS}subPropertyOf>"
+_DOMAIN = f"<{RDFS}domain>"
+_RANGE = f"<{RDFS}range>"
+_FIRST, _REST, _NIL = f"<{RDF}first>", f"<{RDF}rest>", f"<{RDF}nil>"
+_SAME_AS = f"<{OWL}sameAs>"
+_THING = f"<{OWL}Thing>"
 _REFLEXIVE = frozenset(
-    {_SAME_AS, f"<{_OWL}equivalentClass>", f"<{_OWL}equivalentProperty>", _SUBCLASS, _SUBPROPERTY}
+    {_SAME_AS, f"<{OWL}equivalentClass>", f"<{OWL}equivalentProperty>", _SUBCLASS, _SUBPROPERTY}
 )
-_NOTHING = f"<{_OWL}Nothing>"
-_RDFS_LITERAL = f"<{_RDFS}Literal>"
-_XSD_STRING = f"<{_XSD}string>"
-_LANG_STRING = f"<{_RDF}langString>"
+_NOTHING = f"<{OWL}Nothing>"
+_RDFS_LITERAL = f"<{RDFS}Literal>"
+_XSD_STRING = f"<{XSD}string>"
+_LANG_STRING = f"<{RDF}langString>"
 
 
 def _terms(namespace: str, names: str) -> frozenset[str]:
@@ -77,9 +73,9 @@ def _terms(namespace: str, names: str) -> frozenset[str]:
 # closure already holds, and owl:oneOf, whose members the closure already types (rule cls-oo:
 # the data cannot add to a list without being handed off).
 _INERT_PREDICATES = (
-    _terms(_RDFS, "label comment seeAlso isDefinedBy")
+    _terms(RDFS, "label comment seeAlso isDefinedBy")
     | _terms(
-        _OWL,
+        OWL,
         "versionInfo versionIRI priorVersion backwardCompatibleWith incompatibleWith deprecated "
         "imports equivalentClass equivalentProperty annotatedSource annotatedProperty "
         "annotatedTarget oneOf",
@@ -88,22 +84,22 @@ _INERT_PREDICATES = (
 )
 _INERT_TYPES = (
     _terms(
-        _OWL,
+        OWL,
         "Class ObjectProperty DatatypeProperty AnnotationProperty OntologyProperty Ontology "
         "NamedIndividual Axiom DeprecatedClass DeprecatedProperty",
     )
-    | _terms(_RDFS, "Class Datatype")
-    | {f"<{_RDF}Property>"}
+    | _terms(RDFS, "Class Datatype")
+    | {f"<{RDF}Property>"}
 )
 _PROPERTY_KINDS = _terms(
-    _OWL, "SymmetricProperty TransitiveProperty FunctionalProperty InverseFunctionalProperty"
+    OWL, "SymmetricProperty TransitiveProperty FunctionalProperty InverseFunctionalProperty"
 )
 # Annotation properties that instance data may use: owlrl gives them no rule (prp-ap only
 # declares them).
-_DATA_ANNOTATIONS = _terms(_RDFS, "label comment seeAlso isDefinedBy") | _terms(
-    _OWL, "versionInfo priorVersion backwardCompatibleWith incompatibleWith deprecated"
+_DATA_ANNOTATIONS = _terms(RDFS, "label comment seeAlso isDefinedBy") | _terms(
+    OWL, "versionInfo priorVersion backwardCompatibleWith incompatibleWith deprecated"
 )
-_MEMBERS = _terms(_OWL, "members distinctMembers")
+_MEMBERS = _terms(OWL, "members distinctMembers")
 # Internal predicates for the intermediate steps of chains longer than two.
 _CHAIN_STEP = "<urn:x-defenders-kg:chain-step:"
 
@@ -145,8 +141,8 @@ def compile_rules(tbox: set[Triple]) -> Rules:
     rules = Rules(tbox=tbox)
     firsts = {s: o for s, p, o in tbox if p == _FIRST}
     rests = {s: o for s, p, o in tbox if p == _REST}
-    disjoint_sets = {s for s, p, o in tbox if p == TYPE and o == f"<{_OWL}AllDisjointClasses>"}
-    different_sets = {s for s, p, o in tbox if p == TYPE and o == f"<{_OWL}AllDifferent>"}
+    disjoint_sets = {s for s, p, o in tbox if p == TYPE and o == f"<{OWL}AllDisjointClasses>"}
+    different_sets = {s for s, p, o in tbox if p == TYPE and o == f"<{OWL}AllDifferent>"}
     for s, p, o in sorted(tbox):
         if p == _SUBCLASS:
             rules.superclasses[s].add(o)
@@ -157,24 +153,24 @@ def compile_rules(tbox: set[Triple]) -> Rules:
             rules.domains[s].add(o)
         elif p == _RANGE:
             rules.ranges[s].add(o)
-        elif p == f"<{_OWL}inverseOf>":
+        elif p == f"<{OWL}inverseOf>":
             rules.inverses[s].add(o)
             rules.inverses[o].add(s)
-        elif p == f"<{_OWL}disjointWith>":
+        elif p == f"<{OWL}disjointWith>":
             rules.disjoint.add((s, o))
-        elif p == f"<{_OWL}members>" and s in disjoint_sets:
+        elif p == f"<{OWL}members>" and s in disjoint_sets:
             members = _read_list(o, firsts, rests)
             rules.disjoint.update((a, b) for a in members for b in members if a != b)
-        elif p == f"<{_OWL}differentFrom>" or (p in _MEMBERS and s in different_sets):
+        elif p == f"<{OWL}differentFrom>" or (p in _MEMBERS and s in different_sets):
             # Distinct individuals conflict only with equality (rule eq-diff), which is handed
             # off, or with eq-ref's x owl:sameAs x: a resource different from itself.
-            members = [s, o] if p == f"<{_OWL}differentFrom>" else _read_list(o, firsts, rests)
+            members = [s, o] if p == f"<{OWL}differentFrom>" else _read_list(o, firsts, rests)
             if len(set(members)) < len(members):
                 raise UnsupportedRuleError(f"{s} is different from itself")
-        elif p == f"<{_OWL}propertyChainAxiom>":
+        elif p == f"<{OWL}propertyChainAxiom>":
             _compile_chain(rules, s, _read_list(o, firsts, rests))
         elif p == TYPE and o in _PROPERTY_KINDS:
-            kind = o.removeprefix(f"<{_OWL}").removesuffix(">")
+            kind = o.removeprefix(f"<{OWL}").removesuffix(">")
             {
                 "SymmetricProperty": rules.symmetric,
                 "TransitiveProperty": rules.transitive,
@@ -188,7 +184,7 @@ def compile_rules(tbox: set[Triple]) -> Rules:
             continue
         elif p.startswith(_VOCABULARY) and p != TYPE:
             raise UnsupportedRuleError(f"the ontology uses {p}")
-        elif p == TYPE and o in (f"<{_OWL}AllDisjointClasses>", f"<{_OWL}AllDifferent>"):
+        elif p == TYPE and o in (f"<{OWL}AllDisjointClasses>", f"<{OWL}AllDifferent>"):
             continue
         elif p == TYPE and o.startswith(_VOCABULARY) and o not in (_THING, _NOTHING):
             raise UnsupportedRuleError(f"the ontology types {s} as {o}")
@@ -545,7 +541,7 @@ def _check_disjointness(rules: Rules, terms: Statements, types: Iterable[int]) -
     for a, b in rules.disjoint:
         for node in members[terms.number(a)] & members[terms.number(b)]:
             both = f"{names[node]} {TYPE} {a}" if a == b else f"{names[node]} {TYPE} {a} and {b}"
-            problems.append(f"{both}, but {a} <{_OWL}disjointWith> {b}")
+            problems.append(f"{both}, but {a} <{OWL}disjointWith> {b}")
     if problems:
         problems.sort()
         raise InconsistencyError(
@@ -588,7 +584,7 @@ def _rdflib_form(literal: str, triple: Triple) -> str:
     lexical, datatype = match.group(1), match.group(2)
     if datatype is None or datatype == _XSD_STRING[1:-1]:
         return literal  # strings and language-tagged strings are left alone by both
-    if datatype == f"{_XSD}integer" and _CANONICAL_INTEGER.fullmatch(lexical):
+    if datatype == f"{XSD}integer" and _CANONICAL_INTEGER.fullmatch(lexical):
         return literal  # the most common case, already canonical and valid
     if "\\" in lexical:
         lexical = _unescape(literal)

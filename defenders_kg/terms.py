@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .errors import FormatError
+from .errors import DataLoadError, FormatError
 from .vocab import GENID, XSD
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
@@ -21,9 +24,10 @@ def sparql_term(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
-def to_rdflib(term: Term, *, unskolemize: bool = False) -> Any:
-    """A pyoxigraph term as the equal rdflib term (a literal keeps its lexical form); with
-    ``unskolemize`` a skolem IRI (``GENID``) becomes the blank node it stood for."""
+def to_rdflib(term: Term, *, unskolemize: bool = False, exact: bool = False) -> Any:
+    """A pyoxigraph term as the equal rdflib term; with ``unskolemize`` a skolem IRI
+    (``GENID``) becomes the blank node it stood for. With ``exact`` rdflib is told not to
+    normalize a typed literal's lexical form, as an export must write it unchanged."""
     from rdflib import BNode, Literal, URIRef
 
     if unskolemize and isinstance(term, ox.NamedNode) and term.value.startswith(GENID):
@@ -37,7 +41,10 @@ def to_rdflib(term: Term, *, unskolemize: bool = False) -> Any:
             return Literal(term.value, lang=term.language)
         if term.datatype.value == XSD + "string":  # rdflib's parsers make these plain literals
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+        datatype = URIRef(term.datatype.value)
+        if exact:
+            return Literal(term.value, datatype=datatype, normalize=False)
+        return Literal(term.value, datatype=datatype)
     raise FormatError(f"rdflib has no term for the quoted triple {term}")
 
 
@@ -86,3 +93,48 @@ def text_value(term: Term | None) -> str:
     if isinstance(term, ox.NamedNode | ox.Literal):
         return term.value
     return str(term)
+
+
+def ntriples_text(node: Node) -> str:
+    """An rdflib term in N-Triples syntax, as the reasoner and Oxigraph read it."""
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdflibLiteral
+
+    try:
+        if isinstance(node, URIRef):
+            return str(ox.NamedNode(str(node)))
+        if isinstance(node, BNode):
+            return str(ox.BlankNode(str(node)))
+        if isinstance(node, RdflibLiteral):
+            if node.language:
+                return str(ox.Literal(str(node), language=node.language))
+            if node.datatype:
+                return str(ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype))))
+            return str(ox.Literal(str(node)))
+    except ValueError as error:
+        raise DataLoadError(f"the term {node.n3()} cannot be read: {error}") from error
+    raise DataLoadError(f"the term {node!r} is not an IRI, a blank node or a literal")
+
+
+def rdflib_from_ntriples(term: str, terms: dict[str, Node]) -> Node:
+    """An N-Triples term as an rdflib term for owlrl, kept in ``terms`` so each is made once."""
+    from rdflib import BNode, URIRef
+    from rdflib import Literal as RdflibLiteral
+
+    node = terms.get(term)
+    if node is not None:
+        return node
+    if term.startswith("<"):
+        node = URIRef(term[1:-1])
+    elif term.startswith("_:"):
+        node = BNode(term[2:])
+    else:
+        quad = next(iter(ox.parse(f"<urn:s> <urn:p> {term} .", format=ox.RdfFormat.N_TRIPLES)))
+        literal = quad.object
+        assert isinstance(literal, ox.Literal)
+        if literal.language:
+            node = RdflibLiteral(literal.value, lang=literal.language)
+        else:
+            node = RdflibLiteral(literal.value, datatype=URIRef(literal.datatype.value))
+    terms[term] = node
+    return node

@@ -18,7 +18,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from ..errors import RemoteError
-from ..vocab import INFERRED_GRAPH
+from ..vocab import INFERRED_GRAPH, XSD
 from .http import N_TRIPLES, SPARQL_UPDATE, with_query
 from .layout import MANIFEST_GRAPH, PUSH_NS, system_filter
 from .sending import Job, Select, Sent, graphs, manifest
@@ -40,7 +40,7 @@ _SMALL_GRAPH = 2_000
 _INSERT_TRIPLES = 500
 #: Graphs dropped per SPARQL Update on Virtuoso.
 _DROPS = 100
-_BOOLEAN = b"http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEAN = f"{XSD}boolean".encode()
 _T = TypeVar(
     "_T",
     ox.NamedNode | ox.BlankNode | ox.Triple,

@@ -118,11 +118,12 @@ def _jsonld(quads: list[ox.Quad]) -> bytes:
     from rdflib import Graph
 
     from ..describe_dataset import jsonld_context
-    from ..export import _rdflib, _sorted_json
+    from ..export import _sorted_json
+    from ..terms import to_rdflib
 
     graph = Graph()
     for quad in quads:
-        graph.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+        graph.add(tuple(to_rdflib(term, exact=True) for term in quad.triple))
     context = jsonld_context()["@context"]
     data = graph.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
     return _sorted_json(data)
