@@ -16,6 +16,10 @@ process, killed at the limit); ``--no-embedded`` and ``--queries`` keep the larg
 
     python benchmarks/remote.py --store oxigraph virtuoso --scale 1000 [--seed 1]
     python benchmarks/remote.py --store oxigraph --scale 10000 --no-embedded --queries cast stats
+    python benchmarks/remote.py --store virtuoso --stock --scale 3000 --queries evidence
+
+``--stock`` runs Virtuoso with the virtuoso.ini Debian ships (tests/fixtures/virtuoso-debian.ini:
+10,000 buffers, a 400 s cost limit, 60 s per query, 10,000 rows at most), not the tuned one.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ def main() -> None:
         metavar="S",
         help="seconds each query may take, remote and embedded (default 900)",
     )
+    parser.add_argument("--stock", action="store_true",
+                        help="Virtuoso with Debian's stock virtuoso.ini")  # fmt: skip
     parser.add_argument("--no-embedded", dest="embedded", action="store_false",
                         help="time the queries remotely only, rows not compared")  # fmt: skip
     args = parser.parse_args()
@@ -107,7 +113,8 @@ def main() -> None:
         for store in args.store:
             print(f"## {store}\n", flush=True)
             try:
-                measure(store, folder, bulk, cli, env, connection, queries, quads, options)
+                measure(store, folder, bulk, cli, env, connection, queries, quads, options,
+                        stock=args.stock)  # fmt: skip
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as err:  # a failed push or a server that would not start
@@ -116,9 +123,11 @@ def main() -> None:
 
 def measure(store: str, folder: Path, bulk: Path, cli: list[str], env: dict[str, str],
             connection: object, queries: list[object], quads: int,
-            options: tuple[Path, float | None]) -> None:  # fmt: skip
+            options: tuple[Path, float | None], *, stock: bool = False) -> None:  # fmt: skip
     """The store's own loader, then push into a fresh store, then the queries."""
-    from servers import oxigraph, virtuoso
+    from contextlib import AbstractContextManager
+
+    from servers import Virtuoso, oxigraph, virtuoso
 
     from defenders_kg import RemoteKnowledgeGraph
 
@@ -135,7 +144,13 @@ def measure(store: str, folder: Path, bulk: Path, cli: list[str], env: dict[str,
     else:
         loaded = folder / "virtuoso-loaded"
         loaded.mkdir()
-        with virtuoso(str(loaded), max_rows=10_000_000, buffers=250_000) as server:
+
+        def fresh(path: Path) -> AbstractContextManager[Virtuoso]:
+            if stock:
+                return virtuoso(str(path), stock=True)
+            return virtuoso(str(path), max_rows=10_000_000, buffers=250_000)
+
+        with fresh(loaded) as server:
             shutil.copy(bulk, loaded / bulk.name)
             load = f"ld_dir('{loaded}', '{bulk.name}', 'urn:default');"
             start = time.perf_counter()
@@ -143,7 +158,7 @@ def measure(store: str, folder: Path, bulk: Path, cli: list[str], env: dict[str,
             loader = time.perf_counter() - start
         pushed = folder / "virtuoso-pushed"
         pushed.mkdir()
-        with virtuoso(str(pushed), max_rows=10_000_000, buffers=250_000) as server:
+        with fresh(pushed) as server:
             push_s, push_mb = run([*cli, "push", "--store", server.store, "--timeout", "3600"], env)
             remote = RemoteKnowledgeGraph(f"{server.base}/sparql", connection)
             report(remote, queries, loader, push_s, push_mb, quads, *options)
