@@ -51,5 +51,10 @@ def queries_dir() -> Path:
     return data_root() / "queries"
 
 
+def store_queries_dir(store: str) -> Path:
+    """The texts of canned queries written for one store's query planner (``virtuoso``)."""
+    return data_root() / "queries" / store
+
+
 def checks_dir() -> Path:
     return data_root() / "queries" / "checks"

@@ -409,6 +409,21 @@ def catalogue_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def for_store(query: Query, store: str) -> Query:
+    """``query`` as written for ``store``'s planner where the project has such a text, else as is.
+
+    Such a text asks the same question with the same parameters (a test compares their rows on
+    every entity of the embedded graph); it exists where a store refuses the shared text.
+    """
+    path = paths.store_queries_dir(store) / f"{query.name}.rq"
+    if not path.is_file():
+        return query
+    variant = _parse_cached(path, True)
+    if variant.params != query.params or variant.inference != query.inference:
+        raise QueryDefinitionError(f"{path}: its parameters differ from {query.path}'s")
+    return variant
+
+
 def get_query(name: str, *, use_cache: bool = True) -> Query:
     """The canned query called ``name``; the error suggests the closest names.
 

@@ -237,3 +237,31 @@ def test_a_label_parameter_reaches_the_query_as_the_stored_literals() -> None:
     text = get_query("evidence").bind({"entity": "Charlie Cox"})
     assert 'VALUES (?entity) { ("Charlie Cox"@en) ("Charlie Cox") }' in text
     assert text.index("VALUES") < text.index("rdfs:label ?entity")
+
+
+def test_a_store_text_gives_the_shared_text_rows_for_every_entity(kg: KnowledgeGraph) -> None:
+    """queries/virtuoso/ holds texts written for Virtuoso's planner; each must ask exactly what
+    the shared text asks, so they are compared on every label and every labelled IRI."""
+    from defenders_kg import paths
+    from defenders_kg.queries import for_store
+
+    variants = sorted(paths.store_queries_dir("virtuoso").glob("*.rq"))
+    assert variants
+    labelled = kg.sparql(
+        "SELECT DISTINCT ?s ?label WHERE { ?s rdfs:label ?label }", inference=False
+    )
+    entities = sorted(
+        {str(term.value) for row in labelled.rows for term in row if term is not None}
+    )
+    assert len(entities) > 500
+    for path in variants:
+        shared = get_query(path.stem)
+        own = for_store(shared, "virtuoso")
+        assert own.text != shared.text and own.params == shared.params
+        for entity in entities:
+            values = {"entity": entity}
+            try:
+                expected = kg.sparql(shared.bind(values), inference=False).rows
+            except QueryParameterError:
+                continue
+            assert kg.sparql(own.bind(values), inference=False).rows == expected, entity

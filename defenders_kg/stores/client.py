@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryParameterError, RemoteError
 from ..policy import query_form, star_order, with_prefixes
-from ..queries import get_query
+from ..queries import for_store, get_query
 from ..results import QueryResult
 from ..vocab import PREFIXES
 from .http import FORM, N_TRIPLES, RESULTS_JSON, Connection, Response, Session, strip_userinfo
@@ -88,7 +88,7 @@ class RemoteKnowledgeGraph:
         inference are written so that the closure does not change their rows (a test checks it),
         so they run over everything the store holds.
         """
-        canned = get_query(name)
+        canned = for_store(get_query(name), self.layout.store)
         text = canned.bind(params)
         closure = canned.closure(inference)
 
