@@ -96,20 +96,10 @@ def start(layer: Path) -> None:
 def worth_keeping(layer: Path) -> bool:
     """Whether ``auto`` keeps a resident for the layer: large, and fits twice in free memory."""
     from .cache import counts
+    from .machine import available_memory
 
     quads = counts(layer).get("stored", 0)
-    return quads >= MIN_QUADS and quads * BYTES_PER_QUAD < _available_memory() // 2
-
-
-def _available_memory() -> int:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+    return quads >= MIN_QUADS and quads * BYTES_PER_QUAD < available_memory() // 2
 
 
 def address(layer: Path) -> bytes:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from ..machine import available_memory
 from .worker import OUT_OF_MEMORY, Reply, error, zygote_main
 
 if TYPE_CHECKING:
@@ -77,18 +78,6 @@ def plan(quads: int, limits: Limits, available: int) -> Plan:
     if room >= limits.workers + 1:
         return Plan(True, min(wanted, room))
     return Plan(False, wanted)
-
-
-def available_memory() -> int:
-    """Bytes of memory available for new work (``MemAvailable``), or the free pages' size."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
