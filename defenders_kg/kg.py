@@ -31,7 +31,8 @@ from .errors import QueryEvaluationError, QueryParameterError
 from .queries import get_query
 from .resident import ask as ask_resident
 from .results import QueryResult
-from .vocab import GENID, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDFS_LABEL
+from .terms import skolem_text, unskolem_text
+from .vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, RDFS_LABEL
 
 if TYPE_CHECKING:
     from rdflib import Dataset, Graph
@@ -254,7 +255,9 @@ class KnowledgeGraph:
         for start in range(0, len(triples), _WRITE):
             batch = triples[start : start + _WRITE]
             stream.write(
-                _ntriples((_unskolem(s), _unskolem(p), _unskolem(o)) for s, p, o in batch).encode()
+                _ntriples(
+                    (unskolem_text(s), unskolem_text(p), unskolem_text(o)) for s, p, o in batch
+                ).encode()
             )
         return len(triples)
 
@@ -401,18 +404,8 @@ class KnowledgeGraph:
         )
 
 
-def _skolem(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
-    """A term in N-Triples syntax, a blank node as an IRI: the reasoner's own form.
-
-    owlrl relabels blank nodes when it parses, so they cross into inference as IRIs.
-    """
-    if isinstance(term, ox.BlankNode):
-        return f"<{GENID}{term.value}>"
-    return str(term)
-
-
 def _skolem_triple(quad: ox.Quad) -> Triple:
-    return (_skolem(quad.subject), _skolem(quad.predicate), _skolem(quad.object))
+    return (skolem_text(quad.subject), skolem_text(quad.predicate), skolem_text(quad.object))
 
 
 def _fill(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
@@ -440,9 +433,3 @@ def _lines(path: Path) -> int:
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
     return text.splitlines()[0][:200] if text else type(err).__name__
-
-
-def _unskolem(term: str) -> str:
-    if term.startswith(f"<{GENID}"):
-        return f"_:{term[len(GENID) + 1 : -1]}"
-    return term

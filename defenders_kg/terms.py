@@ -138,3 +138,22 @@ def rdflib_from_ntriples(term: str, terms: dict[str, Node]) -> Node:
             node = RdflibLiteral(literal.value, datatype=URIRef(literal.datatype.value))
     terms[term] = node
     return node
+
+
+def skolem_text(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph,
+) -> str:
+    """A term in N-Triples syntax, a blank node as an IRI (``GENID``): the reasoner's own form.
+
+    owlrl relabels blank nodes when it parses, so they cross into inference as IRIs.
+    """
+    if isinstance(term, ox.BlankNode):
+        return f"<{GENID}{term.value}>"
+    return str(term)
+
+
+def unskolem_text(term: str) -> str:
+    """``skolem_text`` undone: a skolem IRI in N-Triples syntax as the blank node it stood for."""
+    if term.startswith(f"<{GENID}"):
+        return f"_:{term[len(GENID) + 1 : -1]}"
+    return term
