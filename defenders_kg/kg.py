@@ -203,7 +203,7 @@ class KnowledgeGraph:
         with open(folder / _ASSERTED, "wb") as stream:
             load.write_nquads(self.sources, stream)
         store = ox.Store(str(folder / _STORE))
-        _fill(store, ox.parse(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS))
+        fill(store, ox.parse(path=folder / _ASSERTED, format=ox.RdfFormat.N_QUADS))
         return {"quads": _lines(folder / _ASSERTED), "stored": len(store)}
 
     def _build_inferred(self, folder: Path) -> dict[str, int]:
@@ -212,9 +212,7 @@ class KnowledgeGraph:
             inferred = self._closure(asserted, stream)
         self.store(inference=False).backup(str(folder / _STORE))
         store = ox.Store(str(folder / _STORE))
-        graph = ox.NamedNode(INFERRED_GRAPH)
-        closed = ox.parse(path=folder / _CLOSURE, format=ox.RdfFormat.N_TRIPLES)
-        _fill(store, (ox.Quad(t.subject, t.predicate, t.object, graph) for t in closed))
+        fill(store, closure_quads(folder / _CLOSURE))
         return {"inferred": inferred, "stored": len(store)}
 
     def _closure(self, asserted: Path, stream: BinaryIO) -> int:
@@ -408,15 +406,23 @@ def _skolem_triple(quad: ox.Quad) -> Triple:
     return (skolem_text(quad.subject), skolem_text(quad.predicate), skolem_text(quad.object))
 
 
-def _fill(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
+def fill(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
     """Bulk-load ``quads`` a batch at a time, so that memory does not grow with the data.
 
-    The quads come from one parser, so a blank node label is one node in every batch.
+    The quads come from one parser, so a blank node label is one node in every batch. A layer's
+    on-disk store and its resident (``resident_process``) are both filled this way.
     """
     rest = iter(quads)
     for first in rest:
         store.bulk_extend(itertools.chain((first,), itertools.islice(rest, _BATCH - 1)))
     store.flush()
+
+
+def closure_quads(closure: Path) -> Iterator[ox.Quad]:
+    """A layer's ``closure.nt`` as the quads of the closure's graph."""
+    graph = ox.NamedNode(INFERRED_GRAPH)
+    for triple in ox.parse(path=closure, format=ox.RdfFormat.N_TRIPLES):
+        yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
 
 
 def _ntriples(triples: Iterable[Triple]) -> str:

@@ -24,6 +24,8 @@ _CREDENTIALS = struct.Struct("3i")
 
 
 class Resident(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """One layer's store in memory, answering queries on the layer's socket, a thread each."""
+
     daemon_threads = True
 
     def __init__(self, layer: Path) -> None:
@@ -79,19 +81,17 @@ class _Handler(socketserver.StreamRequestHandler):
 
 
 def _load(layer: Path) -> Any:
-    """The layer's statements in an in-memory store, exactly as the build filled the on-disk one."""
+    """The layer's statements in an in-memory store, filled as the build filled the on-disk one."""
     import pyoxigraph as ox
 
-    from .vocab import INFERRED_GRAPH
+    from .kg import closure_quads, fill
 
     store = ox.Store()
-    asserted = layer.parent / "asserted" / "asserted.nq"
-    store.bulk_extend(ox.parse(path=asserted, format=ox.RdfFormat.N_QUADS))
-    closure = layer / "closure.nt"
-    if closure.exists():
-        graph = ox.NamedNode(INFERRED_GRAPH)
-        closed = ox.parse(path=closure, format=ox.RdfFormat.N_TRIPLES)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in closed)
+    fill(
+        store, ox.parse(path=layer.parent / "asserted" / "asserted.nq", format=ox.RdfFormat.N_QUADS)
+    )
+    if (layer / "closure.nt").exists():
+        fill(store, closure_quads(layer / "closure.nt"))
     return store
 
 
