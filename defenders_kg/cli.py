@@ -176,6 +176,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _mebibytes(text: str) -> int:
+    """An argparse type: a whole number of MiB, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of MiB, 0 or more, got {text!r}")
+    return int(text)
+
+
 def _port(text: str) -> int:
     """An argparse type: a TCP port, 0 (any free port) to 65535."""
     if not text.isdigit() or int(text) > 65535:
@@ -545,6 +552,13 @@ def _cmd_push(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
     option("--read-timeout", type=_seconds, default=10.0, help="seconds to send a request (10)"),
     option("--max-connections", type=_count, default=256, help="open connections (default 256)"),
     option(
+        "--answer-cache",
+        type=_mebibytes,
+        default=64,
+        metavar="MIB",
+        help="MiB of answers kept for repeated queries (default 64; 0 keeps none)",
+    ),
+    option(
         "--cors",
         help="origins allowed to read answers from a browser, comma-separated, or none "
         "(default * for the embedded graph, none with --data)",
@@ -558,6 +572,7 @@ def _cmd_serve(args: argparse.Namespace, kg: KnowledgeGraph) -> int:
         timeout=args.timeout, max_rows=args.max_rows, max_bytes=args.max_bytes,
         workers=args.workers, max_queue=args.max_queue, max_memory=args.max_memory,
         read_timeout=args.read_timeout, max_connections=args.max_connections,
+        answer_cache=args.answer_cache,
     )  # fmt: skip
     cors = None if args.cors is None else [o for o in args.cors.split(",") if o not in ("", "none")]
     serve(kg, host=args.host, port=args.port, limits=limits, cors=cors)

@@ -108,6 +108,24 @@ def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
     return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in missing) + text
 
 
+_FRESH_EVERY_TIME = frozenset({"RAND", "NOW", "UUID", "STRUUID"})
+
+
+def repeatable(text: str) -> bool:
+    """Whether evaluating the query again over the same data gives the same answer: it calls none
+    of the functions whose value is new on every evaluation (RAND, NOW, UUID, STRUUID).
+
+    >>> repeatable("SELECT ?s { ?s ?p ?o } # NOW() in a comment")
+    True
+    >>> repeatable("SELECT (now() AS ?t) {}")
+    False
+    """
+    return not any(
+        match.lastgroup == "word" and match.group().upper() in _FRESH_EVERY_TIME
+        for match in _TOKEN.finditer(text)
+    )
+
+
 class CheckedQuery(NamedTuple):
     """A query that passed the policy, with its form (SELECT, ASK, CONSTRUCT or DESCRIBE)."""
 

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from .. import formats
 from ..errors import DefendersKGError, ListenError, QueryParameterError
 from ..formats import negotiate
-from ..policy import query_form
+from ..policy import query_form, repeatable
 from ..queries import collect_params, get_query, list_queries
 from ..results import QueryResult
 from ..vocab import DCTERMS, SD
+from .answers import KeptResponses, keep
 from .documents import entity_tag, not_modified
 from .guards import SecurityHeaders, guarded_protocol, read_limited
 from .ontology_page import ontology_html
@@ -107,7 +108,9 @@ def create_app(
             result.body, status_code=result.status, media_type=result.media_type, headers=headers
         )
 
-    async def evaluate(text: str, accept: str, if_none_match: str = "") -> Response:
+    async def evaluate(request: Request, text: str) -> Response:
+        accept = request.headers.get("accept", "")
+        if_none_match = request.headers.get("if-none-match", "")
         if len(text.encode("utf-8")) > limits.max_bytes:
             return reply(error(413, f"the query is longer than {limits.max_bytes} bytes"))
         form = query_form(text)
@@ -123,7 +126,10 @@ def create_app(
                     f"cannot answer a {form or 'query'} as Accept asks; offered: {kinds}",
                 )
             )
-        return reply(await pool.answer(text, offers[media_type], media_type), if_none_match)
+        answered = await pool.answer(text, offers[media_type], media_type)
+        if repeatable(text):
+            keep(request.scope)
+        return reply(answered, if_none_match)
 
     async def sparql(request: Request) -> Response:
         params: list[tuple[str, str]] = list(request.query_params.multi_items())
@@ -162,14 +168,12 @@ def create_app(
             if request.method == "GET":
                 endpoint = str(request.url.replace(query=""))
                 description = Reply(200, "text/turtle", service_description(endpoint).encode())
+                keep(request.scope)
                 return reply(description, request.headers.get("if-none-match", ""))
             return reply(error(400, "no query: send a 'query' parameter"))
         if len(queries) > 1:
             return reply(error(400, "exactly one 'query' parameter is allowed"))
-        headers = request.headers
-        return await evaluate(
-            queries[0], headers.get("accept", ""), headers.get("if-none-match", "")
-        )
+        return await evaluate(request, queries[0])
 
     async def catalogue(request: Request) -> Response:
         listing = JSONResponse(
@@ -187,6 +191,7 @@ def create_app(
             ]
         )
         listed = Reply(200, "application/json", bytes(listing.body))
+        keep(request.scope)
         return reply(listed, request.headers.get("if-none-match", ""))
 
     async def canned(request: Request) -> Response:
@@ -200,17 +205,18 @@ def create_app(
             found = await pool.answer(ask, "json", "application/sparql-results+json")
             if found.status == 200 and not QueryResult.from_wire("ASK", found.body).boolean:
                 return reply(error(QueryParameterError.http_status, missing))
-        headers = request.headers
-        return await evaluate(text, headers.get("accept", ""), headers.get("if-none-match", ""))
+        return await evaluate(request, text)
 
     async def index(request: Request) -> Response:
         home = Reply(200, "text/html; charset=utf-8", page.encode("utf-8"))
+        keep(request.scope)
         return reply(home, request.headers.get("if-none-match", ""))
 
     async def editor_file(request: Request) -> Response:
         found = editor_files.get(request.path_params["name"])
         if found is None:
             return reply(error(404, "no such file"))
+        keep(request.scope)
         return reply(found, request.headers.get("if-none-match", ""))
 
     app = Starlette(
@@ -223,6 +229,13 @@ def create_app(
             *iri_routes(pool, ontology_html),  # the IRIs: /resource, /graph, /ontology
         ],
         middleware=[
+            # Outermost, so that a kept answer is sent with the headers the others added.
+            Middleware(
+                KeptResponses,
+                budget=limits.answer_cache * 1024 * 1024,
+                max_bytes=limits.max_bytes,
+                read_timeout=limits.read_timeout,
+            ),
             Middleware(SecurityHeaders),
             Middleware(
                 CORSMiddleware,
@@ -319,6 +332,9 @@ def serve(
             limit_concurrency=limits.max_connections + 1,
             # Paused queries would otherwise hold a stopping server for their whole time limits.
             timeout_graceful_shutdown=5,
+            # No proxy sits in front to be trusted, and no header names the software.
+            proxy_headers=False,
+            server_header=False,
         )
         # uvicorn.run would swallow the KeyboardInterrupt that its Server re-raises on Ctrl-C.
         uvicorn.Server(config).run(sockets=[listener])

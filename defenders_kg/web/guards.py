@@ -123,14 +123,15 @@ def guarded_protocol(limits: Limits) -> type[asyncio.Protocol]:
     connection for ever.
 
     The protocol is uvicorn's httptools one (a C parser): measured under 16 clients, the server
-    process spent 0.62 ms a request with it and 0.78 ms with the pure-Python h11."""
+    process spent 0.62 ms a request with it and 0.78 ms with the pure-Python h11. Its writes go
+    through ``Coalescing``."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class Guarded(HttpToolsProtocol):
         _deadline: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+            super().connection_made(Coalescing(transport, self.loop))  # type: ignore[arg-type]
             if len(self.connections) > limits.max_connections:
                 transport.close()
                 return
@@ -169,3 +170,34 @@ def guarded_protocol(limits: Limits) -> type[asyncio.Protocol]:
                 self.transport.close()
 
     return Guarded
+
+
+class Coalescing:
+    """A transport whose writes within one turn of the event loop leave as one.
+
+    uvicorn writes a response's head and its body apart: two system calls and, with Nagle's
+    algorithm off (``TCP_NODELAY``), two packets for the client to read. Measured on kept answers
+    under 16 clients, the server spent a quarter of its time in those writes.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def _flush(self) -> None:
+        if self._pending and not self._transport.is_closing():
+            self._transport.write(b"".join(self._pending))
+        self._pending.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

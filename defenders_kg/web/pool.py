@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from ..machine import available_memory
+from ..policy import repeatable
+from .answers import AnswerStore
 from .worker import OUT_OF_MEMORY, Reply, error, zygote_main
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class Limits:
     read_timeout: float = 10.0
     #: Open connections; one past this is closed at once.
     max_connections: int = 256
+    #: MiB of answers kept for repeated queries (``answers``); 0 keeps none.
+    answer_cache: int = 64
 
 
 #: A query that has used this much CPU is a long one: it needs one of the ``workers`` slots.
@@ -105,6 +109,7 @@ class QueryPool:
 
     def __init__(self, kg: KnowledgeGraph, limits: Limits) -> None:
         self.limits = limits
+        self.answers: AnswerStore[Reply] = AnswerStore(limits.answer_cache * 1024 * 1024)
         self._store_path = str(kg.store_path(inference=True))
         # Counted here and closed: this process never forks (the zygote is spawned).
         self.plan = plan(len(ox.Store.read_only(self._store_path)), limits, available_memory())
@@ -230,7 +235,18 @@ class QueryPool:
         self._all.pop(worker.pid, None)
 
     async def answer(self, text: str, fmt: str, media_type: str) -> Reply:
-        """Have a worker answer ``text`` in ``fmt``, within the time limit."""
+        """Have a worker answer ``text`` in ``fmt``, within the time limit, unless the same was
+        answered before and kept (``answers``)."""
+        key = (text, fmt, media_type)
+        kept = self.answers.get(key)
+        if kept is not None:
+            return kept
+        reply = await self._admit(text, fmt, media_type)
+        if repeatable(text):
+            self.answers.put(key, reply)
+        return reply
+
+    async def _admit(self, text: str, fmt: str, media_type: str) -> Reply:
         if self._admitted >= self.limits.workers + self.limits.max_queue:
             return _busy(self.limits.timeout)
         if self._alive is None:

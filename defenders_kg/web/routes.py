@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from ..errors import DefendersKGError
 from ..policy import query_form
 from ..results import QueryResult
+from .answers import keep
 from .documents import document, negotiate, not_found, not_modified, render, see_other
 from .iris import DOCUMENT_SUFFIXES, Target, offered, split_suffix, target
 from .lookup import Document, LinkedDataError, Paged, Runner, exists, ontology_graph
@@ -119,6 +120,8 @@ def routes(pool: Pool, ontology_page: Callable[[Any], str]) -> list[Any]:
             respond, runner, where, fmt, request.headers.get("accept", ""),
             request.headers.get("if-none-match", ""), ontology,
         )  # fmt: skip
+        if fmt is not None and found.status == 200:
+            keep(request.scope)  # a document, not a redirect that depends on what exists
         return Response(found.body, status_code=found.status,
                         media_type=found.media_type, headers=dict(found.headers))  # fmt: skip
 
