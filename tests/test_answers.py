@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import NamedTuple
 
 from defenders_kg import KnowledgeGraph
 from defenders_kg.policy import repeatable
@@ -85,3 +89,53 @@ def test_no_answer_is_kept_when_the_budget_is_zero(kg: KnowledgeGraph) -> None:
     finally:
         pool.close()
     assert first == second and first is not second and len(pool.answers) == 0
+
+
+def call(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> Answered:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Answered(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as err:
+        return Answered(err.code, dict(err.headers), err.read())
+
+
+class Answered(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def post(endpoint: str, query: str, **headers: str) -> Answered:
+    body = urllib.parse.urlencode({"query": query}).encode()
+    return call(f"{endpoint}/sparql", body, {"Accept": JSON[1], **headers})
+
+
+def test_a_kept_response_is_the_same_answer_and_headers_that_change_it_are_part_of_its_key(
+    endpoint: str,
+) -> None:
+    query = "SELECT ?series WHERE { ?series a <https://schema.org/TVSeries> } ORDER BY ?series"
+    first, again = post(endpoint, query), post(endpoint, query)
+    assert first.status == again.status == 200 and first.body == again.body
+    assert first.headers["ETag"] == again.headers["ETag"]
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
+    # The same request from a page of another origin gets the CORS header; without one, none.
+    cross = post(endpoint, query, Origin="https://example.org")
+    assert cross.headers.get("Access-Control-Allow-Origin") == "*"
+    assert "Access-Control-Allow-Origin" not in post(endpoint, query).headers
+    # The answer in another format, and a revalidation, are answered as asked.
+    xml = post(endpoint, query, Accept="application/sparql-results+xml")
+    assert xml.body.startswith(b"<?xml") and xml.headers["ETag"] != first.headers["ETag"]
+    assert post(endpoint, query, **{"If-None-Match": first.headers["ETag"]}).status == 304
+    # The service description names the host it was asked by.
+    for host in ("127.0.0.1", "localhost"):
+        port = endpoint.rsplit(":", 1)[1]
+        described = call(f"{endpoint}/sparql", headers={"Host": f"{host}:{port}"})
+        assert f"<http://{host}:{port}/sparql>".encode() in described.body
+
+
+def test_a_query_with_a_random_value_is_evaluated_on_every_request(endpoint: str) -> None:
+    draws = {
+        post(endpoint, "SELECT (RAND() AS ?r) (STRUUID() AS ?u) WHERE {}").body for _ in range(3)
+    }
+    assert len(draws) == 3
