@@ -16,6 +16,8 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 
 class Answer(Protocol):
+    """What the endpoint answers, to a query or for a document: a status and a body."""
+
     @property
     def status(self) -> int: ...
     @property

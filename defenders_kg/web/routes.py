@@ -17,24 +17,17 @@ from typing import Any, Protocol
 from ..errors import DefendersKGError
 from ..policy import query_form
 from ..results import QueryResult
-from .answers import keep
+from .answers import Answer, keep
 from .documents import document, negotiate, not_found, not_modified, render, see_other
 from .iris import DOCUMENT_SUFFIXES, Target, offered, split_suffix, target
 from .lookup import Document, LinkedDataError, Paged, Runner, exists, ontology_graph
-
-
-class Reply(Protocol):
-    @property
-    def status(self) -> int: ...
-    @property
-    def body(self) -> bytes: ...
 
 
 class Pool(Protocol):
     """The endpoint's pool of workers: one query answered in a registry format, as a reply with
     the HTTP status its outcome maps to."""
 
-    def run(self, text: str, fmt: str, media_type: str) -> Reply: ...
+    def run(self, text: str, fmt: str, media_type: str) -> Answer: ...
 
 
 class PoolRunner:
