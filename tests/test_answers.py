@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from defenders_kg import KnowledgeGraph
 from defenders_kg.policy import repeatable
-from defenders_kg.web.answers import AnswerStore
+from defenders_kg.web.answers import ENTRY_OVERHEAD, AnswerStore
 from defenders_kg.web.pool import Limits, QueryPool
 from defenders_kg.web.worker import Reply, error
 
@@ -25,8 +25,8 @@ def reply(size: int) -> Reply:
 
 
 def test_an_answer_is_kept_and_the_least_recently_used_goes_first() -> None:
-    # Sixteen answers of 100 bytes each, key and body.
-    answers: AnswerStore[Reply] = AnswerStore(budget=16 * 100)
+    # Sixteen answers of 100 bytes each, key and body, and what each entry is counted beyond.
+    answers: AnswerStore[Reply] = AnswerStore(budget=16 * (100 + ENTRY_OVERHEAD))
     for n in range(16):
         answers.put((f"q{n:02}",), reply(97))
     assert answers.get(("q00",)) is not None  # q00 is now the most recently used
@@ -38,7 +38,7 @@ def test_an_answer_is_kept_and_the_least_recently_used_goes_first() -> None:
 
 
 def test_errors_and_large_answers_are_never_kept() -> None:
-    answers: AnswerStore[Reply] = AnswerStore(budget=16 * 100)
+    answers: AnswerStore[Reply] = AnswerStore(budget=16 * (100 + ENTRY_OVERHEAD))
     answers.put(("ASK {",), error(400, "syntax"))
     answers.put(("big",), reply(98))  # with its key, over a sixteenth of the budget
     answers.put(("fit",), reply(97))

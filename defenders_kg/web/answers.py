@@ -29,8 +29,9 @@ Key = tuple[str, ...]
 
 
 class AnswerStore(Generic[A]):
-    """Answers by a key of strings (a query's text, format and media type; a document's path and
-    format), up to ``budget`` bytes of bodies and keys in all.
+    """Answers by a key of strings (a query's text, format and media type; a request's method,
+    path, headers and body), up to ``budget`` bytes in all: bodies, keys and ``ENTRY_OVERHEAD``
+    for each.
 
     An answer over a sixteenth of the budget is not kept: one large answer would push out many
     small ones. A budget of 0 keeps nothing.
@@ -71,8 +72,13 @@ class AnswerStore(Generic[A]):
         return self._size
 
 
+#: Bytes counted for each entry beyond its body and key: the objects that hold it, a response's
+#: headers (measured: about 1,500 bytes for a small kept response).
+ENTRY_OVERHEAD = 2048
+
+
 def _size(key: Key, answer: Answer) -> int:
-    return len(answer.body) + sum(map(len, key))
+    return len(answer.body) + sum(map(len, key)) + ENTRY_OVERHEAD
 
 
 #: The scope key of the flag a handler sets (``keep``) when its answer may be kept whole.
@@ -166,12 +172,20 @@ class KeptResponses:
                 found[name] = value
         if scope["method"] == "POST" and b"content-length" not in found:
             return None
+        # Without a Host header, Starlette names the server by the address the request came to.
+        server = scope.get("server") or ("", None)
         return (
             scope["method"],
             scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
             scope["query_string"].decode("latin-1"),
-            *(found.get(name, b"").decode("latin-1") for name in _KEYED_HEADERS),
+            f"{server[0]}:{server[1]}",
+            # An absent header ("") is not an empty one ("=").
+            *(_present(found.get(name)) for name in _KEYED_HEADERS),
         )
+
+
+def _present(value: bytes | None) -> str:
+    return "" if value is None else "=" + value.decode("latin-1")
 
 
 async def _whole_body(receive: Any) -> bytes | None:

@@ -203,7 +203,9 @@ def create_app(
             return reply(error(err.http_status, str(err)))
         for ask, missing in query.lookups(values):  # an unknown entity is an error, not 0 rows
             found = await pool.answer(ask, "json", "application/sparql-results+json")
-            if found.status == 200 and not QueryResult.from_wire("ASK", found.body).boolean:
+            if found.status != 200:  # the check itself failed: its error, never "0 rows"
+                return reply(found)
+            if not QueryResult.from_wire("ASK", found.body).boolean:
                 return reply(error(QueryParameterError.http_status, missing))
         return await evaluate(request, text)
 
