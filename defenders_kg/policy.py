@@ -111,9 +111,11 @@ def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
 _FRESH_EVERY_TIME = frozenset({"RAND", "NOW", "UUID", "STRUUID"})
 
 
+@lru_cache(maxsize=512)
 def repeatable(text: str) -> bool:
     """Whether evaluating the query again over the same data gives the same answer: it calls none
-    of the functions whose value is new on every evaluation (RAND, NOW, UUID, STRUUID).
+    of the functions whose value is new on every evaluation (RAND, NOW, UUID, STRUUID). Remembered
+    per text, as ``check`` is: the endpoint asks it twice of every query it answers.
 
     >>> repeatable("SELECT ?s { ?s ?p ?o } # NOW() in a comment")
     True

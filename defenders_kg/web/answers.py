@@ -68,7 +68,7 @@ class AnswerStore(Generic[A]):
 
     @property
     def size(self) -> int:
-        """Bytes held: the bodies and the query texts."""
+        """Bytes counted: bodies, keys and ``ENTRY_OVERHEAD`` for each entry."""
         return self._size
 
 
